@@ -1,0 +1,109 @@
+"""The landing schema: the tables ingestion writes and dbt reads as sources.
+
+Spelled once here; the loader creates them, tests build fixtures with them, and
+`dbt_project/models/staging/__sources.yml` documents the same columns.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+SCHEMA = "landing"
+
+LINEAGE = """
+    source_file VARCHAR NOT NULL,
+    sheet VARCHAR,
+    source_row INTEGER NOT NULL,
+    file_mtime TIMESTAMP,
+    load_id VARCHAR
+"""
+
+TABLES: dict[str, str] = {
+    "enterprise_returns": f"""{LINEAGE},
+    uscc VARCHAR NOT NULL,
+    enterprise_name VARCHAR,
+    region_code VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    ownership VARCHAR,
+    industry_code VARCHAR,
+    employees BIGINT NOT NULL,
+    female_employees BIGINT,
+    migrant_employees BIGINT,
+    union_form VARCHAR NOT NULL,
+    members BIGINT,
+    female_members BIGINT,
+    migrant_members BIGINT,
+    members_registered BIGINT,
+    cba_signed_on DATE,
+    cba_expires_on DATE,
+    cba_covered BIGINT,
+    female_cba BOOLEAN,
+    wage_signed_on DATE,
+    wage_expires_on DATE,
+    wage_rounds BIGINT,
+    wage_rise_pct DOUBLE,
+    workers_congress BOOLEAN,
+    open_affairs BOOLEAN,
+    union_legal_person BOOLEAN""",
+    "summary_returns": f"""{LINEAGE},
+    region_code VARCHAR NOT NULL,
+    region_name VARCHAR,
+    period VARCHAR NOT NULL,
+    enterprises BIGINT,
+    unionised_enterprises BIGINT,
+    org_rate DOUBLE,
+    employees BIGINT,
+    members BIGINT,
+    membership_rate DOUBLE,
+    cba_enterprises BIGINT,
+    cba_rate DOUBLE,
+    wage_enterprises BIGINT,
+    new_unions BIGINT,
+    new_congresses BIGINT""",
+    "ref_regions": f"""{LINEAGE},
+    region_code VARCHAR NOT NULL,
+    region_name VARCHAR NOT NULL,
+    region_level VARCHAR NOT NULL,
+    parent_code VARCHAR""",
+    "ref_targets": f"""{LINEAGE},
+    year INTEGER NOT NULL,
+    region_code VARCHAR NOT NULL,
+    kpi VARCHAR NOT NULL,
+    target DOUBLE NOT NULL""",
+    "quarantine": f"""{LINEAGE},
+    feed VARCHAR NOT NULL,
+    field VARCHAR,
+    value VARCHAR,
+    reason_code VARCHAR NOT NULL,
+    message_zh VARCHAR NOT NULL,
+    message_en VARCHAR NOT NULL,
+    row_data VARCHAR,
+    uscc VARCHAR,
+    region_code VARCHAR,
+    period VARCHAR""",
+    "load_audit": """
+    load_id VARCHAR,
+    source_file VARCHAR NOT NULL,
+    feed VARCHAR,
+    sheet VARCHAR,
+    file_mtime TIMESTAMP,
+    file_size BIGINT,
+    sha256 VARCHAR,
+    status VARCHAR NOT NULL,
+    error_code VARCHAR,
+    message_zh VARCHAR,
+    message_en VARCHAR,
+    rows_read BIGINT NOT NULL,
+    rows_accepted BIGINT NOT NULL,
+    rows_quarantined BIGINT NOT NULL,
+    unknown_columns VARCHAR,
+    loaded_at TIMESTAMP""",
+}
+
+
+def create_landing_tables(con: duckdb.DuckDBPyConnection, *, replace: bool = False) -> None:
+    """Create every landing table (empty). With replace, drop what is there first."""
+    con.execute(f"create schema if not exists {SCHEMA}")
+    verb = "create or replace table" if replace else "create table if not exists"
+    for name, columns in TABLES.items():
+        con.execute(f"{verb} {SCHEMA}.{name} ({columns})")

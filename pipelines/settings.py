@@ -31,3 +31,25 @@ def today() -> date:
     """Today, or GONGHUI_TODAY (YYYY-MM-DD) so tests and replays are deterministic."""
     override = os.environ.get("GONGHUI_TODAY")
     return date.fromisoformat(override) if override else date.today()
+
+
+def dagster_home() -> Path:
+    return _path("DAGSTER_HOME", ".dagster_home")
+
+
+def prepare_offline_environment() -> None:
+    """Point Dagster at an instance whose dagster.yaml turns telemetry off, and switch off
+    the usage statistics of dbt, Great Expectations and Streamlit: nothing may call out.
+
+    Called by every entry point (CLI, Dagster definitions, dashboard) before the tools load.
+    """
+    home = dagster_home()
+    home.mkdir(parents=True, exist_ok=True)
+    instance_yaml = home / "dagster.yaml"
+    shipped = (REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8")
+    if not instance_yaml.exists() or instance_yaml.read_text(encoding="utf-8") != shipped:
+        instance_yaml.write_text(shipped, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")

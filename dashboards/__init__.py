@@ -1,0 +1,1 @@
+"""Streamlit dashboard for federation leaders (Chinese UI). Reads only the published snapshot."""

@@ -1,0 +1,54 @@
+"""KPI cards: value, target, gap (red below target, green when met), change on last year."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards.formatting import fmt_change, fmt_count, fmt_value
+
+# Which KPIs get a card, in this order; their labels come from kpi_definitions.
+CARD_KPIS = [
+    "org_rate",
+    "membership_rate",
+    "cba_rate",
+    "wage_rate",
+    "congress_rate_nonpublic",
+    "congress_rate_public",
+    "registration_rate",
+]
+CARDS_PER_ROW = 4
+
+
+def _card(definition: dict, row: dict | None) -> None:
+    unit = definition["unit"]
+    if row is None:
+        st.metric(definition["name_zh"], "—", border=True)
+        st.caption("本报告期无数据")
+        return
+    target = row["target"]
+    # delta_color "normal" colours a string delta by its sign: "-…" red, "+…" green.
+    st.metric(
+        definition["name_zh"],
+        fmt_value(row["value"], unit),
+        delta=None if target is None else fmt_change(row["gap"], unit),
+        delta_color="normal",
+        border=True,
+        help=(
+            f"{definition['numerator_zh']} {fmt_count(row['numerator'], definition['numerator_zh'])}"
+            f" ÷ {definition['denominator_zh']} {fmt_count(row['denominator'], definition['denominator_zh'])}"
+        ),
+    )
+    target_zh = "未设目标" if target is None else f"目标 {fmt_value(target, unit)}"
+    st.caption(f"{target_zh}　·　同比 {fmt_change(row['yoy_change'], unit)}")
+
+
+def render_cards(definitions: pl.DataFrame, kpi_rows: pl.DataFrame) -> None:
+    defs = {d["kpi"]: d for d in definitions.iter_rows(named=True)}
+    rows = {r["kpi"]: r for r in kpi_rows.iter_rows(named=True)}
+    codes = [code for code in CARD_KPIS if code in defs]
+    for start in range(0, len(codes), CARDS_PER_ROW):
+        chunk = codes[start : start + CARDS_PER_ROW]
+        for column, code in zip(st.columns(CARDS_PER_ROW), chunk, strict=False):
+            with column:
+                _card(defs[code], rows.get(code))

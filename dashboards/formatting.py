@@ -1,0 +1,95 @@
+"""Numbers as Chinese union reports print them. Pure functions; None/NaN print as "—"."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+MISSING = "—"
+
+# unit of a KPI value (kpi_definitions.unit) → suffix of a count
+_COUNT_SUFFIX = {"persons": "人", "rounds": "次", "enterprises": "家"}
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def fmt_pct(value: float | None) -> str:
+    """98.2 → "98.2%" (value is already a percent, 0–100)."""
+    return MISSING if _missing(value) else f"{value:,.1f}%"
+
+
+def _fmt_count(value: float | None, suffix: str) -> str:
+    return MISSING if _missing(value) else f"{round(value):,}{suffix}"
+
+
+def fmt_persons(value: float | None) -> str:
+    """13200 → "13,200人"."""
+    return _fmt_count(value, "人")
+
+
+def fmt_enterprises(value: float | None) -> str:
+    """467 → "467家"."""
+    return _fmt_count(value, "家")
+
+
+def fmt_rounds(value: float | None) -> str:
+    """1234 → "1,234次"."""
+    return _fmt_count(value, "次")
+
+
+def fmt_points(value: float | None) -> str:
+    """Gap or change in percentage points, always signed: 1.5 → "+1.5个百分点"."""
+    return MISSING if _missing(value) else f"{value:+.1f}个百分点"
+
+
+def fmt_value(value: float | None, unit: str) -> str:
+    """A KPI value in its unit (kpi_definitions.unit: pct | persons | rounds)."""
+    if unit == "pct":
+        return fmt_pct(value)
+    return _fmt_count(value, _COUNT_SUFFIX.get(unit, ""))
+
+
+def fmt_change(value: float | None, unit: str) -> str:
+    """A signed difference in a KPI's unit: points for rates, "+1,200人" for counts."""
+    if unit == "pct":
+        return fmt_points(value)
+    if _missing(value):
+        return MISSING
+    return f"{round(value):+,}{_COUNT_SUFFIX.get(unit, '')}"
+
+
+def count_suffix(label_zh: str | None) -> str:
+    """Suffix for a numerator/denominator named in kpi_definitions: 企业数 → 家, 会员人数 → 人."""
+    label = label_zh or ""
+    if "企业" in label:
+        return "家"
+    if "次" in label:
+        return "次"
+    if any(word in label for word in ("人", "职工", "会员")):
+        return "人"
+    return ""
+
+
+def fmt_count(value: float | None, label_zh: str | None = None) -> str:
+    """A numerator/denominator, suffixed by what its label counts: (467, "企业数") → "467家"."""
+    return _fmt_count(value, count_suffix(label_zh))
+
+
+def fmt_attained(gap: float | None) -> str:
+    """✓ when the target is met (gap ≥ 0), ✗ when not, — without a target."""
+    if _missing(gap):
+        return MISSING
+    return "✓" if gap >= 0 else "✗"
+
+
+def fmt_period(period: str) -> str:
+    """'2025-12' → "2025年度" (a year-end period is the annual report); '2025-06' → "2025年6月"."""
+    year, month = period.split("-")
+    return f"{year}年度" if int(month) == 12 else f"{year}年{int(month)}月"
+
+
+def fmt_timestamp(value: datetime | None) -> str:
+    """published_at → "2025-07-01 02:05"."""
+    return MISSING if value is None else value.strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,46 @@
+"""Ranking of the regions under the selected one on a chosen KPI."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from dashboards.formatting import MISSING, fmt_attained, fmt_change, fmt_count, fmt_value
+
+
+def ranking_table(rows: pl.DataFrame, definition: dict, region_label: str) -> pl.DataFrame:
+    """Display frame (strings as printed in reports) from mart_kpi rows already in rank order."""
+    unit = definition["unit"]
+    num_zh, den_zh = definition["numerator_zh"], definition["denominator_zh"]
+    records = [
+        {
+            "排名": MISSING if r["rank_in_parent"] is None else str(r["rank_in_parent"]),
+            region_label: r["region_name"],
+            definition["name_zh"]: fmt_value(r["value"], unit),
+            "目标": fmt_value(r["target"], unit),
+            "差距": fmt_change(r["gap"], unit),
+            "达标": fmt_attained(r["gap"]),
+            num_zh: fmt_count(r["numerator"], num_zh),
+            den_zh: fmt_count(r["denominator"], den_zh),
+        }
+        for r in rows.iter_rows(named=True)
+    ]
+    columns = ["排名", region_label, definition["name_zh"], "目标", "差距", "达标", num_zh, den_zh]
+    return pl.DataFrame(records, schema=dict.fromkeys(columns, pl.String))
+
+
+def pick_kpi(definitions: pl.DataFrame, available: set[str], default: str = "org_rate") -> dict:
+    """The KPI to rank on, among those the snapshot has for the period."""
+    options = [d for d in definitions.iter_rows(named=True) if d["kpi"] in available]
+    codes = [d["kpi"] for d in options]
+    names = {d["kpi"]: d["name_zh"] for d in options}
+    index = codes.index(default) if default in codes else 0
+    code = st.selectbox("排名指标", codes, index=index, format_func=names.__getitem__, key="rank_kpi")
+    return next(d for d in options if d["kpi"] == code)
+
+
+def render_ranking(rows: pl.DataFrame, definition: dict, region_label: str) -> None:
+    if rows.is_empty():
+        st.info("本报告期没有下级区域的数据")
+        return
+    st.dataframe(ranking_table(rows, definition, region_label), hide_index=True)

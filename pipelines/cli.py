@@ -1,0 +1,121 @@
+"""`gonghui`: refresh the warehouse and export what leaders and clerks need.
+
+Every sub-command has bilingual help (`gonghui <command> --help`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from pipelines import export, settings
+
+
+def _set_paths(args: argparse.Namespace) -> None:
+    """Command-line paths win over the environment, for this process and dbt's."""
+    for option, var in (
+        ("raw", "GONGHUI_RAW_DIR"),
+        ("warehouse", "GONGHUI_WAREHOUSE"),
+        ("publish_dir", "GONGHUI_PUBLISH_DIR"),
+    ):
+        value = getattr(args, option, None)
+        if value:
+            os.environ[var] = str(Path(value).resolve())
+    os.environ["GONGHUI_WAREHOUSE"] = str(settings.warehouse_path())
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from pipelines.refresh import run_refresh
+
+    _set_paths(args)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    started = time.monotonic()
+    outcome = run_refresh()
+    for line in outcome.lines():
+        print(line)
+    print(f"耗时 elapsed: {time.monotonic() - started:.1f} 秒 s")
+    return 0 if outcome.success else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    _set_paths(args)
+    publish_dir = settings.publish_dir()
+    out = Path(args.out)
+    try:
+        if args.what == "kpis":
+            frame = export.kpis(publish_dir, args.period, args.region)
+        elif args.what == "quarantine":
+            frame = export.quarantine(publish_dir, args.region)
+        else:
+            frame = export.actions(publish_dir, args.period, args.region)
+        export.write_table(frame, out, sheet=args.what)
+    except export.ExportError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(f"已导出 {frame.height} 行到 {out}  (exported {frame.height} rows)")
+    return 0
+
+
+def _path_options(parser: argparse.ArgumentParser, *, raw: bool) -> None:
+    if raw:
+        parser.add_argument("--raw", metavar="DIR", help="原始文件目录 raw files folder (默认 raw/)")
+        parser.add_argument(
+            "--warehouse", metavar="FILE", help="数仓 DuckDB 文件 warehouse file (默认 data/warehouse.duckdb)"
+        )
+    parser.add_argument(
+        "--publish-dir", metavar="DIR", help="发布快照目录 published snapshots (默认 data/published/)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gonghui",
+        description="工会覆盖统计数仓 命令行 — union coverage warehouse command line",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="命令 command")
+
+    refresh = commands.add_parser(
+        "refresh",
+        help="从 raw/ 刷新数仓并发布快照 refresh the warehouse from raw/ and publish",
+        description=(
+            "读取 raw/ 中的报表，校验、建模、测试并发布快照；打印读取与隔离情况。"
+            " Reads raw/, validates, models, tests and publishes; prints a summary."
+            " 失败时退出码非零 (non-zero exit code on failure)."
+        ),
+    )
+    _path_options(refresh, raw=True)
+    refresh.set_defaults(handler=cmd_refresh)
+
+    exporter = commands.add_parser(
+        "export",
+        help="导出指标、隔离行或行动清单 export KPIs, quarantine or action lists",
+        description="从已发布的快照导出 .csv 或 .xlsx。Export from the published snapshot.",
+    )
+    kinds = exporter.add_subparsers(dest="what", required=True, metavar="内容 what")
+    helps = {
+        "kpis": ("指标（长表）KPIs, long format", True),
+        "quarantine": ("隔离行及原因 quarantined rows with reasons", False),
+        "actions": ("行动清单：未建会、合同到期、停报 action lists", True),
+    }
+    for name, (text, needs_period) in helps.items():
+        sub = kinds.add_parser(name, help=text, description=text)
+        if needs_period:
+            sub.add_argument("--period", required=True, metavar="YYYY-MM", help="报告期 period")
+        sub.add_argument("--region", metavar="CODE", help="区划代码（含下级）region code and below")
+        sub.add_argument("--out", required=True, metavar="FILE", help="输出文件 .csv/.xlsx output file")
+        _path_options(sub, raw=False)
+        sub.set_defaults(handler=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

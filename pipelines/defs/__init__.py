@@ -1,0 +1,1 @@
+"""Dagster definitions, one concern per module; `pipelines.definitions` loads them all."""

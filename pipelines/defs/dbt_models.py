@@ -1,0 +1,32 @@
+"""The dbt models, seeds and tests as Dagster assets and asset checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from pipelines.defs.dbt_project import dbt_project
+
+
+class GonghuiDbtTranslator(DagsterDbtTranslator):
+    """Groups come from the model folder (staging, intermediate, marts, seeds)."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return "seeds"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else "dbt"
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=GonghuiDbtTranslator(
+        settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
+    ),
+)
+def gonghui_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    """Seeds, staging, intermediate and mart models, with their dbt tests as asset checks."""
+    yield from dbt.cli(["build"], context=context).stream()

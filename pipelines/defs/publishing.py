@@ -1,0 +1,22 @@
+"""The publish step: the last asset of a refresh."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines.defs.dbt_models import gonghui_dbt_models
+from pipelines.defs.resources import WarehousePaths
+from pipelines.publish import publish_snapshot
+
+
+@dg.asset(group_name="publish", kinds={"duckdb"}, deps=[gonghui_dbt_models])
+def published_snapshot(context: dg.AssetExecutionContext, paths: WarehousePaths):
+    """A read-only copy of the marts for the dashboard, swapped in atomically.
+
+    Runs only after every dbt model and test upstream succeeded, so a failed refresh
+    leaves the last good snapshot in place.
+    """
+    path = publish_snapshot(paths.warehouse_path, paths.publish_dir, context.run_id)
+    return dg.MaterializeResult(
+        metadata={"snapshot": str(path), "bytes": path.stat().st_size}
+    )

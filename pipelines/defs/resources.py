@@ -1,0 +1,43 @@
+"""Resources: where files and databases live, and the dbt CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from pipelines import settings
+from pipelines.defs.dbt_project import dbt_project
+
+
+class WarehousePaths(dg.ConfigurableResource):
+    """Raw folder, warehouse file and publish folder.
+
+    Empty fields fall back to the GONGHUI_* environment variables (read at run time, not
+    import time), so `gonghui refresh --raw X` and the Dagster UI run the same job.
+    """
+
+    raw: str = ""
+    warehouse: str = ""
+    published: str = ""
+
+    @property
+    def raw_dir(self) -> Path:
+        return Path(self.raw) if self.raw else settings.raw_dir()
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Path(self.warehouse) if self.warehouse else settings.warehouse_path()
+
+    @property
+    def publish_dir(self) -> Path:
+        return Path(self.published) if self.published else settings.publish_dir()
+
+
+defs = dg.Definitions(
+    resources={
+        "paths": WarehousePaths(),
+        "dbt": DbtCliResource(project_dir=dbt_project),
+    }
+)

@@ -1,0 +1,178 @@
+"""Every reason a row or a file is refused, with the message the user reads.
+
+One table: the code (stable snake_case, stored in `landing.quarantine.reason_code` and
+`landing.load_audit.error_code`), a Chinese message written for a town clerk, and an
+English one. Messages are `str.format` templates; row-level messages about one cell take
+`header` (the Chinese column header), `field` (canonical name) and `value` (as written).
+"""
+
+from __future__ import annotations
+
+import string
+from typing import NamedTuple
+
+
+class Reason(NamedTuple):
+    zh: str
+    en: str
+
+
+_CELL = "{header}“{value}”"
+
+ROW_REASONS: dict[str, Reason] = {
+    "uscc_missing": Reason("未填写统一社会信用代码", "unified social credit code is missing"),
+    "uscc_invalid_format": Reason(
+        "统一社会信用代码“{value}”格式不对：应为18位数字或大写字母（不含I、O、S、V、Z）",
+        "unified social credit code '{value}' is not 18 characters of digits and capitals "
+        "(without I, O, S, V, Z)",
+    ),
+    "uscc_bad_check_char": Reason(
+        "统一社会信用代码“{value}”校验位不对，可能有错字，请与营业执照核对",
+        "unified social credit code '{value}' fails its check character; probably a typo",
+    ),
+    "region_missing": Reason("未填写{header}", "{field} (region code) is missing"),
+    "region_invalid_format": Reason(
+        _CELL + "不是12位区划代码", "{field} '{value}' is not a 12-digit division code"
+    ),
+    "region_unknown": Reason(
+        _CELL + "不在本市镇街名单中，请核对代码",
+        "{field} '{value}' is not a known town/street code",
+    ),
+    "period_missing": Reason("未填写{header}", "{field} (reporting period) is missing"),
+    "period_unparseable": Reason(
+        _CELL + "无法识别，请填写如 2024-12 或 2024年12月",
+        "{field} '{value}' is not a period such as 2024-12",
+    ),
+    "period_in_future": Reason(
+        _CELL + "晚于今天（{today}），报告期不能是将来",
+        "{field} '{value}' is in the future (today is {today})",
+    ),
+    "required_missing": Reason("未填写{header}（必填项）", "required field {field} is missing"),
+    "count_unparseable": Reason(
+        _CELL + "不是数字，请只填写人数或个数",
+        "{field} '{value}' is not a number",
+    ),
+    "count_negative": Reason(_CELL + "不能为负数", "{field} '{value}' is negative"),
+    "count_not_integer": Reason(_CELL + "应为整数", "{field} '{value}' is not a whole number"),
+    "pct_unparseable": Reason(
+        _CELL + "不是百分比，请填写如 98% 或 98",
+        "{field} '{value}' is not a percentage",
+    ),
+    "pct_out_of_range": Reason(
+        _CELL + "超出0%～100%的范围", "{field} '{value}' is outside 0-100%"
+    ),
+    "date_unparseable": Reason(
+        _CELL + "不是日期，请填写如 2024-03-01 或 2024年3月1日",
+        "{field} '{value}' is not a date such as 2024-03-01",
+    ),
+    "bool_unparseable": Reason(
+        _CELL + "无法识别，请填写“是”或“否”", "{field} '{value}' is not yes/no"
+    ),
+    "union_form_unknown": Reason(
+        _CELL + "无法识别，请填写“单独建会”“联合建会”或“未建会”",
+        "{field} '{value}' is not one of single / joint / none",
+    ),
+    "ownership_unknown": Reason(
+        _CELL + "无法识别，请填写国有、集体、私营、港澳台、外商投资或其他",
+        "{field} '{value}' is not a known ownership type",
+    ),
+    "industry_unknown": Reason(
+        _CELL + "无法识别，请填写国民经济行业分类门类字母（A～T）或行业代码",
+        "{field} '{value}' is not a GB/T 4754-2017 section or division code",
+    ),
+    "excel_error_value": Reason(
+        _CELL + "是Excel公式错误，请改为实际数值",
+        "{field} holds the Excel error value '{value}'",
+    ),
+    "female_exceeds_total": Reason(
+        "女职工人数({value})大于职工人数({limit})",
+        "female employees ({value}) exceed employees ({limit})",
+    ),
+    "migrant_exceeds_total": Reason(
+        "农民工人数({value})大于职工人数({limit})",
+        "migrant employees ({value}) exceed employees ({limit})",
+    ),
+    "members_exceed_employees": Reason(
+        "会员人数({value})大于职工人数({limit})", "members ({value}) exceed employees ({limit})"
+    ),
+    "female_members_exceed_female": Reason(
+        "女会员人数({value})大于女职工人数({limit})",
+        "female members ({value}) exceed female employees ({limit})",
+    ),
+    "migrant_members_exceed_migrant": Reason(
+        "农民工会员人数({value})大于农民工人数({limit})",
+        "migrant members ({value}) exceed migrant employees ({limit})",
+    ),
+    "registered_exceeds_members": Reason(
+        "会员实名制信息采集人数({value})大于会员人数({limit})",
+        "members registered ({value}) exceed members ({limit})",
+    ),
+    "cba_expiry_before_signing": Reason(
+        "集体合同到期日期({value})不晚于签订日期({limit})",
+        "collective contract expires ({value}) on or before it is signed ({limit})",
+    ),
+    "cba_term_over_3_years": Reason(
+        "集体合同期限超过3年：{limit}签订，{value}到期",
+        "collective contract term exceeds 3 years: signed {limit}, expires {value}",
+    ),
+    "wage_expiry_before_signing": Reason(
+        "工资专项集体合同到期日期({value})不晚于签订日期({limit})",
+        "wage agreement expires ({value}) on or before it is signed ({limit})",
+    ),
+    "wage_term_over_3_years": Reason(
+        "工资专项集体合同期限超过3年：{limit}签订，{value}到期",
+        "wage agreement term exceeds 3 years: signed {limit}, expires {value}",
+    ),
+    "duplicate_in_file": Reason(
+        "与本表第{first_row}行重复（{key}相同），以第{first_row}行为准",
+        "duplicates row {first_row} of this file (same {key_en}); row {first_row} is kept",
+    ),
+    "level_unknown": Reason(
+        _CELL + "无法识别，请填写市、区（县）或镇（街道）",
+        "{field} '{value}' is not city / district / town",
+    ),
+    "year_unparseable": Reason(
+        _CELL + "不是年份，请填写如 2024", "{field} '{value}' is not a year such as 2024"
+    ),
+    "number_unparseable": Reason(_CELL + "不是数字", "{field} '{value}' is not a number"),
+    "kpi_unknown": Reason(
+        _CELL + "不是已定义的指标，请使用指标代码或指标名称",
+        "{field} '{value}' is not a known KPI code or name",
+    ),
+}
+
+FILE_REASONS: dict[str, Reason] = {
+    "file_unreadable": Reason(
+        "文件无法打开或读取（{detail}），请确认文件未损坏、未加密",
+        "the file cannot be read ({detail})",
+    ),
+    "file_empty": Reason("文件是空的", "the file is empty"),
+    "header_not_found": Reason(
+        "找不到表头行，请确认表格中有“{expected}”等列名",
+        "no header row found (expected columns such as {expected})",
+    ),
+    "missing_required_columns": Reason(
+        "缺少必填列：{columns}", "required columns are missing: {columns}"
+    ),
+    "unsupported_format": Reason(
+        "不支持的文件格式“{extension}”，请保存为 .xlsx 或 .csv",
+        "unsupported file format '{extension}'; use .xlsx or .csv",
+    ),
+    "no_data_rows": Reason("表头下没有数据行", "there are no data rows below the header"),
+}
+
+REASONS: dict[str, Reason] = {**ROW_REASONS, **FILE_REASONS}
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def message(code: str, **params: object) -> tuple[str, str]:
+    """(Chinese, English) message for a reason code.
+
+    Raises KeyError for an unknown code or a placeholder left without a value: both are
+    programming errors that a test catches, not data problems.
+    """
+    reason = REASONS[code]
+    return reason.zh.format(**params), reason.en.format(**params)

@@ -1,0 +1,48 @@
+"""Unified social credit codes (统一社会信用代码, GB 32100-2015).
+
+18 characters from a 31-character alphabet (digits and capitals without I, O, S, V, Z);
+the last one is a check character: with weights 3^i mod 31 over the first 17,
+check = 31 - (sum of value × weight mod 31), where 31 counts as 0.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+LENGTH = 18
+WEIGHTS = tuple(pow(3, i, 31) for i in range(LENGTH - 1))
+
+_VALUE = {char: i for i, char in enumerate(ALPHABET)}
+_FORMAT = re.compile(f"[{ALPHABET}]{{{LENGTH}}}")
+_SPACE = re.compile(r"\s+")
+
+INVALID_FORMAT = "uscc_invalid_format"
+BAD_CHECK_CHAR = "uscc_bad_check_char"
+
+
+def normalise_uscc(text: str) -> str:
+    """Fold a code as typed: full-width to half-width, no spaces anywhere, upper case."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text)).upper()
+
+
+def check_char(first17: str) -> str:
+    """The check character for the first 17 characters of a code (already normalised)."""
+    if len(first17) != LENGTH - 1 or any(char not in _VALUE for char in first17):
+        raise ValueError(f"not 17 characters of the USCC alphabet: {first17!r}")
+    total = sum(_VALUE[char] * weight for char, weight in zip(first17, WEIGHTS, strict=True))
+    return ALPHABET[(31 - total % 31) % 31]
+
+
+def problem(code: str) -> str | None:
+    """The reason code for a normalised code, or None when it is valid."""
+    if not _FORMAT.fullmatch(code):
+        return INVALID_FORMAT
+    if check_char(code[:-1]) != code[-1]:
+        return BAD_CHECK_CHAR
+    return None
+
+
+def is_valid(code: str) -> bool:
+    return problem(code) is None

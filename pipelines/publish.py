@@ -1,0 +1,78 @@
+"""Publish a read-only snapshot of the marts for the dashboard and exports.
+
+DuckDB allows one writer per file and then refuses even readers, so the dashboard
+never opens the warehouse. Instead each refresh copies the finished tables into a new
+snapshot file and swaps a one-line pointer (`CURRENT`) with `os.replace`, which is
+atomic: a reader sees the previous snapshot or the new one, never half of either.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+POINTER = "CURRENT"
+SNAPSHOT_PREFIX = "snapshot-"
+KEEP_SNAPSHOTS = 3
+
+
+def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
+    """Every base table dbt built in the main schema (marts, dimensions, seeds)."""
+    rows = con.execute(
+        """
+        select table_name from information_schema.tables
+        where table_catalog = ? and table_schema = 'main' and table_type = 'BASE TABLE'
+        order by table_name
+        """,
+        [catalog],
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
+def publish_snapshot(warehouse: Path, publish_dir: Path, run_id: str) -> Path:
+    """Copy the warehouse's tables into a new snapshot and make it current."""
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    published_at = datetime.now()
+    name = f"{SNAPSHOT_PREFIX}{published_at:%Y%m%dT%H%M%S%f}.duckdb"
+    partial = publish_dir / f"{name}.partial"
+    partial.unlink(missing_ok=True)
+    with duckdb.connect(str(partial)) as con:
+        con.execute(f"attach '{warehouse}' as wh (read_only)")
+        for table in published_tables(con, "wh"):
+            con.execute(f'create table main."{table}" as select * from wh.main."{table}"')
+        con.execute(
+            "create table snapshot_info as select ?::timestamp as published_at, ? as run_id",
+            [published_at, run_id],
+        )
+        con.execute("detach wh")
+    final = publish_dir / name
+    os.replace(partial, final)
+    _point_to(publish_dir, name)
+    _remove_old_snapshots(publish_dir, keep=name)
+    return final
+
+
+def current_snapshot(publish_dir: Path) -> Path | None:
+    """The snapshot the pointer names, or None before the first publish."""
+    pointer = publish_dir / POINTER
+    if not pointer.exists():
+        return None
+    path = publish_dir / pointer.read_text(encoding="utf-8").strip()
+    return path if path.exists() else None
+
+
+def _point_to(publish_dir: Path, name: str) -> None:
+    staged = publish_dir / f"{POINTER}.partial"
+    staged.write_text(name, encoding="utf-8")
+    os.replace(staged, publish_dir / POINTER)
+
+
+def _remove_old_snapshots(publish_dir: Path, keep: str) -> None:
+    """Keep the newest few; a reader holding an older file open keeps its inode."""
+    snapshots = sorted(publish_dir.glob(f"{SNAPSHOT_PREFIX}*.duckdb"), reverse=True)
+    for old in snapshots[KEEP_SNAPSHOTS:]:
+        if old.name != keep:
+            old.unlink(missing_ok=True)

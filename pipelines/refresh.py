@@ -1,0 +1,85 @@
+"""Run the refresh job in this process and tell the user what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import dagster as dg
+import duckdb
+
+from pipelines import settings
+
+QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+@dataclass
+class RefreshOutcome:
+    success: bool
+    run_id: str
+    failures: list[str] = field(default_factory=list)
+    files: int = 0
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    kpi_rows: int = 0
+
+    def lines(self) -> list[str]:
+        status = "成功 succeeded" if self.success else "失败 FAILED"
+        lines = [
+            f"刷新{status} (run {self.run_id[:8]})",
+            f"文件 files read: {self.files}，无法读取 unreadable: {len(self.unreadable)}",
+        ]
+        lines += [f"  ✗ {name}: {reason}" for name, reason in self.unreadable]
+        lines += [
+            f"行 rows: 读入 read {self.rows_read:,} = 接受 accepted {self.rows_accepted:,}"
+            f" + 隔离 quarantined {self.rows_quarantined:,}",
+            f"指标 KPI rows built: {self.kpi_rows:,}",
+        ]
+        lines += [f"  ✗ {failure}" for failure in self.failures]
+        return lines
+
+
+def run_refresh() -> RefreshOutcome:
+    """The same `refresh` job the schedule runs, executed in process."""
+    settings.prepare_offline_environment()
+    from pipelines.definitions import defs
+
+    job = defs.resolve_job_def("refresh")
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=QUIET_DAGSTER
+        )
+    outcome = RefreshOutcome(success=result.success, run_id=result.run_id)
+    outcome.failures = [
+        f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[0]}"
+        for event in result.all_events
+        if event.is_step_failure and event.step_failure_data.error
+    ]
+    _read_counts(outcome)
+    return outcome
+
+
+def _read_counts(outcome: RefreshOutcome) -> None:
+    warehouse = settings.warehouse_path()
+    if not warehouse.exists():
+        return
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        files, read, accepted, quarantined = con.execute(
+            """
+            select count(distinct source_file), coalesce(sum(rows_read), 0),
+                coalesce(sum(rows_accepted), 0), coalesce(sum(rows_quarantined), 0)
+            from landing.load_audit
+            """
+        ).fetchone()
+        outcome.files, outcome.rows_read = files, read
+        outcome.rows_accepted, outcome.rows_quarantined = accepted, quarantined
+        outcome.unreadable = con.execute(
+            "select source_file, message_zh from landing.load_audit "
+            "where status = 'unreadable' order by source_file"
+        ).fetchall()
+        has_mart = con.execute(
+            "select count(*) from information_schema.tables where table_name = 'mart_kpi'"
+        ).fetchone()[0]
+        if has_mart:
+            outcome.kpi_rows = con.execute("select count(*) from main.mart_kpi").fetchone()[0]

@@ -1,0 +1,165 @@
+"""A tiny published snapshot whose numbers can be checked by hand.
+
+宁波市 ─┬─ 海曙区 ── 鼓楼街道
+        └─ 奉化区 ─┬─ 溪口镇
+                   └─ 锦屏街道
+
+2025-12 (报告期 2025年度), enterprises / with a union:
+  锦屏街道 200/196 = 98.0%, 溪口镇 120/111 = 92.5%, 鼓楼街道 100/97 = 97.0%
+  奉化区 320/307 = 95.9%, 海曙区 100/97 = 97.0%, 宁波市 420/404 = 96.2% (target 95 → +1.2)
+  members / employees: 宁波市 13,200/14,000 = 94.3% (target 95 → -0.7)
+2024-12: 宁波市 376/400 = 94.0%, so 组建率 同比 +2.2个百分点.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+APP = REPO_ROOT / "dashboards" / "app.py"
+
+CITY, HAISHU, FENGHUA = "330200000000", "330203000000", "330283000000"
+GULOU, XIKOU, JINPING = "330203001000", "330283100000", "330283001000"
+
+REGIONS = [  # code, name, level, parent
+    (CITY, "宁波市", "city", None),
+    (HAISHU, "海曙区", "district", CITY),
+    (FENGHUA, "奉化区", "district", CITY),
+    (GULOU, "鼓楼街道", "town", HAISHU),
+    (XIKOU, "溪口镇", "town", FENGHUA),
+    (JINPING, "锦屏街道", "town", FENGHUA),
+]
+
+KPI_DEFINITIONS = [  # kpi, name_zh, name_en, unit, sort_order, numerator_zh, denominator_zh
+    ("org_rate", "工会组建率", "Union establishment rate", "pct", 1, "已建会企业数", "企业数"),
+    ("membership_rate", "职工入会率", "Membership rate", "pct", 2, "会员人数", "职工人数"),
+    ("cba_rate", "集体合同签订率", "Collective contract rate", "pct", 3, "签订集体合同企业数", "已建会企业数"),
+    ("wage_rate", "工资集体协商建制率", "Wage negotiation rate", "pct", 4, "开展工资集体协商企业数", "已建会企业数"),
+    ("congress_rate_nonpublic", "非公企业职代会建制率", "Workers' congress rate (non-public)", "pct", 5, "建立职代会企业数", "已建会非公企业数"),
+    ("congress_rate_public", "国有集体企业职代会建制率", "Workers' congress rate (public)", "pct", 6, "建立职代会企业数", "已建会国有集体企业数"),
+    ("registration_rate", "会员信息采集率", "Member registration rate", "pct", 7, "实名制采集会员数", "会员人数"),
+    ("wage_rounds", "工资集体协商次数", "Wage negotiation rounds", "rounds", 8, "协商次数", None),
+]
+
+# town → period → (enterprises, unionised, employees, members, cba enterprises, wage rounds)
+TOWN_COUNTS = {
+    JINPING: {"2025-12": (200, 196, 6000, 5700, 150, 30), "2024-12": (190, 180, 5800, 5400, 140, 28)},
+    XIKOU: {"2025-12": (120, 111, 3000, 2800, 100, 12), "2024-12": (115, 104, 2900, 2600, 90, 10)},
+    GULOU: {"2025-12": (100, 97, 5000, 4700, 90, 25), "2024-12": (95, 92, 4800, 4500, 85, 20)},
+}
+TARGETS = {"org_rate": 95.0, "membership_rate": 95.0, "cba_rate": 90.0}
+
+
+def _rollup(town_counts: dict) -> dict:
+    """(region, period) → summed counts, town → district → city, as the marts do."""
+    parent = {code: p for code, _, _, p in REGIONS}
+    totals: dict = {}
+    for town, by_period in town_counts.items():
+        for period, counts in by_period.items():
+            region = town
+            while region is not None:
+                old = totals.get((region, period), (0,) * len(counts))
+                totals[(region, period)] = tuple(a + b for a, b in zip(old, counts, strict=True))
+                region = parent[region]
+    return totals
+
+
+def _kpi_rows(town_counts: dict) -> list[tuple]:
+    """(region_code, period, kpi, numerator, denominator, value, target) per region and KPI."""
+    rows = []
+    for (region, period), (ent, unionised, emp, mem, cba, rounds) in _rollup(town_counts).items():
+        for kpi, num, den in [
+            ("org_rate", unionised, ent),
+            ("membership_rate", mem, emp),
+            ("cba_rate", cba, unionised),
+        ]:
+            rows.append((region, period, kpi, num, den, 100.0 * num / den, TARGETS.get(kpi)))
+        rows.append((region, period, "wage_rounds", rounds, None, float(rounds), None))
+    return rows
+
+
+def write_snapshot(publish_dir: Path, name: str, published_at: datetime, town_counts: dict) -> Path:
+    publish_dir.mkdir(parents=True, exist_ok=True)
+    path = publish_dir / name
+    con = duckdb.connect(str(path))
+    con.execute(
+        "create table dim_region (region_code varchar, region_name varchar, region_level varchar,"
+        " parent_code varchar, district_code varchar, district_name varchar,"
+        " city_code varchar, city_name varchar)"
+    )
+    names = {code: n for code, n, _, _ in REGIONS}
+    for code, name_, level, parent in REGIONS:
+        district = code if level == "district" else parent if level == "town" else None
+        con.execute(
+            "insert into dim_region values (?, ?, ?, ?, ?, ?, ?, ?)",
+            [code, name_, level, parent, district, names.get(district), CITY, names[CITY]],
+        )
+    con.execute(
+        "create table kpi_definitions (kpi varchar, name_zh varchar, name_en varchar,"
+        " unit varchar, sort_order integer, numerator_zh varchar, denominator_zh varchar)"
+    )
+    con.executemany("insert into kpi_definitions values (?, ?, ?, ?, ?, ?, ?)", KPI_DEFINITIONS)
+    con.execute(
+        "create temp table kpi_values (region_code varchar, period varchar, kpi varchar,"
+        " numerator double, denominator double, value double, target double)"
+    )
+    con.executemany("insert into kpi_values values (?, ?, ?, ?, ?, ?, ?)", _kpi_rows(town_counts))
+    con.execute(
+        """
+        create table mart_kpi as
+        with joined as (
+            select
+                v.region_code, r.region_name, r.region_level, r.parent_code, v.period, v.kpi,
+                d.name_zh as kpi_name_zh, v.numerator, v.denominator, v.value, v.target,
+                v.value - v.target as gap,
+                ly.value as value_last_year,
+                v.value - ly.value as yoy_change
+            from kpi_values as v
+            inner join dim_region as r on r.region_code = v.region_code
+            inner join kpi_definitions as d on d.kpi = v.kpi
+            left join kpi_values as ly
+                on ly.region_code = v.region_code and ly.kpi = v.kpi
+                and ly.period = cast(cast(left(v.period, 4) as integer) - 1 as varchar)
+                    || right(v.period, 3)
+        )
+        select
+            *,
+            rank() over (
+                partition by parent_code, region_level, period, kpi order by value desc
+            ) as rank_in_parent
+        from joined
+        """
+    )
+    con.execute("create table snapshot_info (published_at timestamp, run_id varchar)")
+    con.execute("insert into snapshot_info values (?, 'run-test')", [published_at])
+    con.close()
+    (publish_dir / "CURRENT").write_text(name, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def publish_dir(tmp_path, monkeypatch) -> Path:
+    path = tmp_path / "published"
+    path.mkdir()
+    monkeypatch.setenv("GONGHUI_PUBLISH_DIR", str(path))
+    # If the app ever reached for the warehouse, it would find nothing there.
+    monkeypatch.setenv("GONGHUI_WAREHOUSE", str(tmp_path / "no-warehouse.duckdb"))
+    return path
+
+
+@pytest.fixture
+def snapshot(publish_dir) -> Path:
+    return write_snapshot(
+        publish_dir,
+        "snapshot-20260101T020500000000.duckdb",
+        datetime(2026, 1, 1, 2, 5),
+        TOWN_COUNTS,
+    )

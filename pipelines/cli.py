@@ -62,12 +62,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _path_options(parser: argparse.ArgumentParser, *, raw: bool) -> None:
     if raw:
-        parser.add_argument("--raw", metavar="DIR", help="原始文件目录 raw files folder (默认 raw/)")
         parser.add_argument(
-            "--warehouse", metavar="FILE", help="数仓 DuckDB 文件 warehouse file (默认 data/warehouse.duckdb)"
+            "--raw", metavar="DIR", help="原始文件目录 raw files folder (默认 raw/)"
+        )
+        parser.add_argument(
+            "--warehouse",
+            metavar="FILE",
+            help="数仓 DuckDB 文件 warehouse file (默认 data/warehouse.duckdb)",
         )
     parser.add_argument(
-        "--publish-dir", metavar="DIR", help="发布快照目录 published snapshots (默认 data/published/)"
+        "--publish-dir",
+        metavar="DIR",
+        help="发布快照目录 published snapshots (默认 data/published/)",
     )
 
 
@@ -106,7 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         if needs_period:
             sub.add_argument("--period", required=True, metavar="YYYY-MM", help="报告期 period")
         sub.add_argument("--region", metavar="CODE", help="区划代码（含下级）region code and below")
-        sub.add_argument("--out", required=True, metavar="FILE", help="输出文件 .csv/.xlsx output file")
+        sub.add_argument(
+            "--out", required=True, metavar="FILE", help="输出文件 .csv/.xlsx output file"
+        )
         _path_options(sub, raw=False)
         sub.set_defaults(handler=cmd_export)
     return parser

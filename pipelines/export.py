@@ -82,7 +82,7 @@ def kpis(publish_dir: Path, period: str, region: str | None) -> pl.DataFrame:
     with _connect(publish_dir) as con:
         _require_period(con, period)
         predicate, params = _region_filter(region)
-        return con.execute(
+        return con.sql(
             f"""
             select {KPI_COLUMNS} from mart_kpi k
             join kpi_definitions d using (kpi)
@@ -90,20 +90,20 @@ def kpis(publish_dir: Path, period: str, region: str | None) -> pl.DataFrame:
             order by case region_level when 'city' then 0 when 'district' then 1 else 2 end,
                 region_code, d.sort_order
             """,
-            [period, *params],
+            params=[period, *params],
         ).pl()
 
 
 def quarantine(publish_dir: Path, region: str | None) -> pl.DataFrame:
     with _connect(publish_dir) as con:
         predicate, params = _region_filter(region)
-        frame = con.execute(
+        frame = con.sql(
             f"""
             select {", ".join(QUARANTINE_COLUMNS)} from mart_quarantine
             where {predicate}
             order by source_file, source_row, field
             """,
-            params,
+            params=params,
         ).pl()
     return frame.rename(QUARANTINE_COLUMNS)
 
@@ -112,14 +112,14 @@ def actions(publish_dir: Path, period: str, region: str | None) -> pl.DataFrame:
     with _connect(publish_dir) as con:
         _require_period(con, period)
         predicate, params = _region_filter(region)
-        frame = con.execute(
+        frame = con.sql(
             f"""
             select {", ".join(ACTION_COLUMNS)} from mart_actions
             where period = ? and {predicate}
             order by action_type, district_name, region_name, days_left nulls last,
                 employees desc
             """,
-            [period, *params],
+            params=[period, *params],
         ).pl()
     return frame.rename(ACTION_COLUMNS)
 

@@ -17,6 +17,4 @@ def published_snapshot(context: dg.AssetExecutionContext, paths: WarehousePaths)
     leaves the last good snapshot in place.
     """
     path = publish_snapshot(paths.warehouse_path, paths.publish_dir, context.run_id)
-    return dg.MaterializeResult(
-        metadata={"snapshot": str(path), "bytes": path.stat().st_size}
-    )
+    return dg.MaterializeResult(metadata={"snapshot": str(path), "bytes": path.stat().st_size})

@@ -1,0 +1,75 @@
+"""A whole refresh of the messy-city fixture, run once per session in a temp dir."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import main as gonghui
+
+FIXTURE_RAW = Path(__file__).parents[1] / "fixtures" / "messy_city" / "raw"
+CORRECTION = "returns/南镇2025 更正.csv"
+
+
+@dataclass
+class RefreshedCity:
+    root: Path
+    raw: Path
+    warehouse: Path
+    published: Path
+    exit_code: int
+    output: str
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        with duckdb.connect(str(self.warehouse), read_only=True) as con:
+            return con.execute(sql, params or []).fetchall()
+
+
+def copy_fixture(target: Path) -> Path:
+    """Copy the fixture and give the correction file a later modification time.
+
+    git does not keep mtimes, so the test sets them: every file an hour ago, the
+    correction a minute later (it must supersede 南镇2025.csv).
+    """
+    raw = target / "raw"
+    shutil.copytree(FIXTURE_RAW, raw)
+    base = time.time() - 3600
+    for path in raw.rglob("*"):
+        if path.is_file():
+            os.utime(path, (base, base))
+    os.utime(raw / CORRECTION, (base + 60, base + 60))
+    return raw
+
+
+@pytest.fixture(scope="session")
+def refreshed_city(tmp_path_factory) -> RefreshedCity:
+    root = tmp_path_factory.mktemp("messy_city")
+    raw = copy_fixture(root)
+    warehouse = root / "warehouse.duckdb"
+    published = root / "published"
+    env = {
+        "DAGSTER_HOME": str(root / "dagster_home"),
+        "GONGHUI_TODAY": "2026-11-23",
+        "GONGHUI_PUBLISH_DIR": str(published),
+    }
+    saved = {key: os.environ.get(key) for key in [*env, "GONGHUI_RAW_DIR", "GONGHUI_WAREHOUSE"]}
+    os.environ.update(env)
+    buffer = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buffer):
+            code = gonghui(["refresh", "--raw", str(raw), "--warehouse", str(warehouse)])
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return RefreshedCity(root, raw, warehouse, published, code, buffer.getvalue())

@@ -1,0 +1,259 @@
+"""`gonghui refresh` + exports on the messy-city fixture, against numbers worked by hand.
+
+The fixture (tests/fixtures/messy_city/build_fixture.py) has three towns in two districts:
+  东镇 2025: E1 100 employees single union, E2 30 joint, E3 10 none, E4 40 none
+             (+2 quarantined rows); 2024 had E1 E2 E3 and E9, which stopped reporting.
+  西街道 2025 (XLSX, merged two-row header): E5 200 single, E6 50 single
+             (+3 quarantined rows: future period, negative count, duplicate).
+  南镇 2025: E7 1000 single, E8 single: 20 employees/18 members, corrected to 24/22
+             by a later file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipelines.cli import main as gonghui
+
+EAST, WEST, SOUTH = "990101001000", "990101002000", "990201001000"
+DISTRICT_A, DISTRICT_B, CITY = "990100000000", "990200000000", "990000000000"
+
+
+def kpi(city, region: str, code: str, period: str = "2025-12") -> tuple:
+    rows = city.query(
+        "select numerator, denominator, round(value, 2), target, round(gap, 2) "
+        "from main.mart_kpi where region_code = ? and kpi = ? and period = ?",
+        [region, code, period],
+    )
+    assert len(rows) == 1, (region, code, rows)
+    return rows[0]
+
+
+def test_refresh_succeeds_and_prints_the_accounting(refreshed_city):
+    assert refreshed_city.exit_code == 0, refreshed_city.output
+    assert "读入 read 30 = 接受 accepted 25 + 隔离 quarantined 5" in refreshed_city.output
+    assert "损坏的文件.xlsx" in refreshed_city.output
+    assert "无表头.csv" in refreshed_city.output
+
+
+def test_every_readable_file_accounts_for_every_row(refreshed_city):
+    rows = refreshed_city.query(
+        "select source_file, status, error_code, rows_read, rows_accepted, rows_quarantined "
+        "from landing.load_audit order by source_file"
+    )
+    by_file = {row[0]: row[1:] for row in rows}
+    assert by_file["returns/东镇2025年报.csv"] == ("loaded", None, 6, 4, 2)
+    assert by_file["returns/东镇2024年报.csv"] == ("loaded", None, 4, 4, 0)
+    assert by_file["returns/西街道2025.xlsx"] == ("loaded", None, 5, 2, 3)
+    assert by_file["returns/南镇2025.csv"] == ("loaded", None, 2, 2, 0)
+    assert by_file["returns/南镇2025 更正.csv"] == ("loaded", None, 2, 2, 0)
+    assert by_file["returns/损坏的文件.xlsx"][:2] == ("unreadable", "file_unreadable")
+    assert by_file["returns/无表头.csv"][:2] == ("unreadable", "header_not_found")
+    assert by_file["summaries/甲区2025汇总.csv"] == ("loaded", None, 2, 2, 0)
+    assert by_file["reference/regions.csv"] == ("loaded", None, 6, 6, 0)
+    assert by_file["reference/targets 2025.csv"] == ("loaded", None, 3, 3, 0)
+    for _file, _status, _code, read, accepted, quarantined in rows:
+        assert read == accepted + quarantined
+
+
+def test_quarantine_names_file_row_field_and_reason(refreshed_city):
+    rows = refreshed_city.query(
+        "select source_file, source_row, field, reason_code from landing.quarantine "
+        "order by source_file, source_row, reason_code"
+    )
+    assert rows == [
+        ("returns/东镇2025年报.csv", 8, "uscc", "uscc_bad_check_char"),
+        ("returns/东镇2025年报.csv", 9, "members", "members_exceed_employees"),
+        ("returns/西街道2025.xlsx", 7, "period", "period_in_future"),
+        ("returns/西街道2025.xlsx", 8, "employees", "count_negative"),
+        ("returns/西街道2025.xlsx", 9, "uscc", "duplicate_in_file"),
+    ]
+    messages = refreshed_city.query(
+        "select message_zh, message_en, sheet from landing.quarantine "
+        "where reason_code = 'members_exceed_employees'"
+    )
+    zh, en, sheet = messages[0]
+    assert "120" in zh and "100" in zh and "会员" in zh
+    assert en
+    assert sheet is None
+
+
+def test_the_correction_supersedes_the_earlier_file(refreshed_city):
+    current = refreshed_city.query(
+        "select employees, members, source_file from main.fct_enterprise_returns "
+        "where enterprise_name = '南星包装有限公司'"
+    )
+    assert current == [(24, 22, "returns/南镇2025 更正.csv")]
+    history = refreshed_city.query(
+        "select count(*) from main.fct_enterprise_return_history "
+        "where enterprise_name = '南星包装有限公司'"
+    )
+    assert history == [(2,)]
+
+
+def test_org_rate_at_every_level_with_nearest_target(refreshed_city):
+    # 东镇 2 of 4 with a union; the target comes from 甲区's override (90), not the city (95).
+    assert kpi(refreshed_city, EAST, "org_rate") == (2, 4, 50.0, 90.0, -40.0)
+    assert kpi(refreshed_city, WEST, "org_rate") == (2, 2, 100.0, 90.0, 10.0)
+    assert kpi(refreshed_city, SOUTH, "org_rate") == (2, 2, 100.0, 95.0, 5.0)
+    assert kpi(refreshed_city, DISTRICT_A, "org_rate") == (4, 6, 66.67, 90.0, -23.33)
+    assert kpi(refreshed_city, CITY, "org_rate") == (6, 8, 75.0, 95.0, -20.0)
+    # ≥25 employees: 东镇 E1 E2 E4 (two with unions); 南镇 only E7 (E8 has 24).
+    assert kpi(refreshed_city, EAST, "org_rate_25plus")[:3] == (2, 3, 66.67)
+    assert kpi(refreshed_city, CITY, "org_rate_25plus")[:3] == (5, 6, 83.33)
+
+
+def test_rates_roll_up_from_counts_not_averages(refreshed_city):
+    assert kpi(refreshed_city, EAST, "membership_rate")[:3] == (120, 180, 66.67)
+    assert kpi(refreshed_city, SOUTH, "membership_rate")[:3] == (922, 1024, 90.04)
+    # the average of the three towns' rates would be 83.57
+    assert kpi(refreshed_city, CITY, "membership_rate") == (1277, 1454, 87.83, 90.0, -2.17)
+    assert kpi(refreshed_city, CITY, "female_membership_rate")[:3] == (
+        38 + 8 + 95 + 18 + 450 + 8,
+        40 + 10 + 5 + 20 + 100 + 20 + 500 + 10,
+        round(100 * 617 / 705, 2),
+    )
+    assert kpi(refreshed_city, CITY, "registration_rate")[:3] == (1217, 1277, 95.30)
+
+
+def test_contracts_in_force_on_the_last_day_of_the_period(refreshed_city):
+    # E2's contract expires on 2025-12-31 itself: still in force. E5's wage agreement
+    # expired on 2025-12-30: not in force.
+    assert kpi(refreshed_city, EAST, "cba_rate")[:3] == (2, 2, 100.0)
+    assert kpi(refreshed_city, CITY, "cba_rate")[:3] == (4, 6, 66.67)
+    assert kpi(refreshed_city, EAST, "cba_coverage")[:3] == (130, 180, 72.22)
+    assert kpi(refreshed_city, WEST, "wage_rate")[:3] == (1, 2, 50.0)
+    assert kpi(refreshed_city, CITY, "wage_rate")[:3] == (3, 6, 50.0)
+    assert kpi(refreshed_city, CITY, "wage_covered_employees")[2] == 100 + 50 + 1000
+
+
+def test_workers_congress_split_by_ownership(refreshed_city):
+    assert kpi(refreshed_city, CITY, "congress_rate_public")[:3] == (1, 2, 50.0)
+    assert kpi(refreshed_city, CITY, "congress_rate_nonpublic")[:3] == (2, 4, 50.0)
+    assert kpi(refreshed_city, SOUTH, "congress_rate_public")[2] is None
+
+
+def test_submission_rate_and_year_on_year(refreshed_city):
+    assert kpi(refreshed_city, EAST, "submission_rate")[:3] == (3, 4, 75.0)
+    change = refreshed_city.query(
+        "select round(value_last_year, 2), round(yoy_change, 2) from main.mart_kpi "
+        "where region_code = ? and kpi = 'org_rate' and period = '2025-12'",
+        [EAST],
+    )
+    assert change == [(75.0, -25.0)]
+
+
+def test_every_kpi_code_for_every_level(refreshed_city):
+    codes = refreshed_city.query(
+        "select region_level, count(distinct kpi) from main.mart_kpi "
+        "where period = '2025-12' group by 1 order by 1"
+    )
+    expected = refreshed_city.query("select count(*) from main.kpi_definitions")[0][0]
+    assert codes == [("city", expected), ("district", expected), ("town", expected)]
+    assert expected >= 17
+
+
+def test_action_lists(refreshed_city):
+    rows = refreshed_city.query(
+        "select action_type, enterprise_name, days_left from main.mart_actions "
+        "where period = '2025-12' order by action_type, enterprise_name"
+    )
+    assert rows == [
+        ("cba_expiring", "东升贸易有限公司", 0),
+        ("no_union", "东盛电子有限公司", None),
+        ("stopped_reporting", "东逝纺织有限公司", None),
+        ("wage_expiring", "东方机械有限公司", 59),
+        ("wage_expiring", "南方制造有限公司", 74),
+        ("wage_expiring", "西湖软件有限公司", -1),
+    ]
+
+
+def test_summary_reconciliation_flags(refreshed_city):
+    flagged = refreshed_city.query(
+        "select region_code, metric, reported, is_flagged, flag_reason "
+        "from main.mart_summary_reconciliation where is_flagged order by region_code, metric"
+    )
+    assert flagged == [
+        (EAST, "cba_rate", 20230.0, True, "impossible_value"),
+        (WEST, "membership_rate", 96.0, True, "beyond_tolerance"),
+    ]
+
+
+def test_export_kpis_reads_back_the_mart(refreshed_city, tmp_path):
+    out = tmp_path / "kpis.csv"
+    code = gonghui(
+        [
+            "export",
+            "kpis",
+            "--period",
+            "2025-12",
+            "--region",
+            DISTRICT_A,
+            "--out",
+            str(out),
+            "--publish-dir",
+            str(refreshed_city.published),
+        ]
+    )
+    assert code == 0
+    frame = pl.read_csv(out)
+    assert frame.columns == [
+        "region_code",
+        "region_name",
+        "region_level",
+        "period",
+        "kpi",
+        "numerator",
+        "denominator",
+        "value",
+        "target",
+        "gap",
+    ]
+    assert set(frame["region_code"].cast(pl.Utf8)) == {DISTRICT_A, EAST, WEST}
+    org = frame.filter((pl.col("kpi") == "org_rate") & (pl.col("region_code") == int(EAST)))
+    assert org.select("numerator", "denominator", "value", "target", "gap").row(0) == (
+        2,
+        4,
+        50.0,
+        90.0,
+        -40.0,
+    )
+
+
+@pytest.mark.parametrize("what", ["quarantine", "actions"])
+def test_other_exports_write_xlsx(refreshed_city, tmp_path, what):
+    out = tmp_path / f"{what}.xlsx"
+    args = ["export", what, "--out", str(out), "--publish-dir", str(refreshed_city.published)]
+    if what == "actions":
+        args += ["--period", "2025-12"]
+    assert gonghui(args) == 0
+    frame = pl.read_excel(out)
+    assert frame.height == (5 if what == "quarantine" else 6)
+
+
+def test_export_of_unknown_period_is_a_clear_error(refreshed_city, tmp_path, capsys):
+    code = gonghui(
+        [
+            "export",
+            "kpis",
+            "--period",
+            "2030-12",
+            "--out",
+            str(tmp_path / "x.csv"),
+            "--publish-dir",
+            str(refreshed_city.published),
+        ]
+    )
+    assert code == 2
+    assert "报告期 2030-12 没有数据" in capsys.readouterr().err
+
+
+def test_raw_files_are_never_modified(refreshed_city):
+    fixture_raw = Path(__file__).parents[1] / "fixtures" / "messy_city" / "raw"
+    for original in fixture_raw.rglob("*"):
+        if original.is_file():
+            copy = refreshed_city.raw / original.relative_to(fixture_raw)
+            assert copy.read_bytes() == original.read_bytes()

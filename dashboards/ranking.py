@@ -5,13 +5,25 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
+from dashboards.chart import ranking_chart
 from dashboards.formatting import MISSING, fmt_attained, fmt_change, fmt_count, fmt_value
 
 
 def ranking_table(rows: pl.DataFrame, definition: dict, region_label: str) -> pl.DataFrame:
-    """Display frame (strings as printed in reports) from mart_kpi rows already in rank order."""
+    """Display frame (strings as printed in reports) from mart_kpi rows already in rank order.
+
+    Numerator and denominator columns are named by kpi_definitions; a KPI without a
+    denominator (a plain count) gets no denominator column.
+    """
     unit = definition["unit"]
-    num_zh, den_zh = definition["numerator_zh"], definition["denominator_zh"]
+    counts = [
+        (label, field)
+        for label, field in [
+            (definition["numerator_zh"], "numerator"),
+            (definition["denominator_zh"], "denominator"),
+        ]
+        if label
+    ]
     records = [
         {
             "排名": MISSING if r["rank_in_parent"] is None else str(r["rank_in_parent"]),
@@ -20,12 +32,12 @@ def ranking_table(rows: pl.DataFrame, definition: dict, region_label: str) -> pl
             "目标": fmt_value(r["target"], unit),
             "差距": fmt_change(r["gap"], unit),
             "达标": fmt_attained(r["gap"]),
-            num_zh: fmt_count(r["numerator"], num_zh),
-            den_zh: fmt_count(r["denominator"], den_zh),
         }
+        | {label: fmt_count(r[field], label) for label, field in counts}
         for r in rows.iter_rows(named=True)
     ]
-    columns = ["排名", region_label, definition["name_zh"], "目标", "差距", "达标", num_zh, den_zh]
+    columns = ["排名", region_label, definition["name_zh"], "目标", "差距", "达标"]
+    columns += [label for label, _ in counts]
     return pl.DataFrame(records, schema=dict.fromkeys(columns, pl.String))
 
 
@@ -35,7 +47,9 @@ def pick_kpi(definitions: pl.DataFrame, available: set[str], default: str = "org
     codes = [d["kpi"] for d in options]
     names = {d["kpi"]: d["name_zh"] for d in options}
     index = codes.index(default) if default in codes else 0
-    code = st.selectbox("排名指标", codes, index=index, format_func=names.__getitem__, key="rank_kpi")
+    code = st.selectbox(
+        "排名指标", codes, index=index, format_func=names.__getitem__, key="rank_kpi"
+    )
     return next(d for d in options if d["kpi"] == code)
 
 
@@ -43,4 +57,8 @@ def render_ranking(rows: pl.DataFrame, definition: dict, region_label: str) -> N
     if rows.is_empty():
         st.info("本报告期没有下级区域的数据")
         return
-    st.dataframe(ranking_table(rows, definition, region_label), hide_index=True)
+    table, chart = st.columns([3, 2])
+    with table:
+        st.dataframe(ranking_table(rows, definition, region_label), hide_index=True)
+    with chart:
+        st.altair_chart(ranking_chart(rows, definition))

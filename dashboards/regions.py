@@ -43,7 +43,9 @@ def _pick(label: str, whole: Region, whole_zh: str, options: list[Region], key: 
 
 def select_region(regions: pl.DataFrame) -> Region | None:
     """Sidebar selectors; returns the deepest region chosen (the city by default)."""
-    cities = [_region(r) for r in regions.filter(pl.col("region_level") == "city").iter_rows(named=True)]
+    cities = [
+        _region(r) for r in regions.filter(pl.col("region_level") == "city").iter_rows(named=True)
+    ]
     if not cities:
         return None
     if len(cities) == 1:
@@ -52,7 +54,9 @@ def select_region(regions: pl.DataFrame) -> Region | None:
         names = {c.code: c.name for c in cities}
         code = st.sidebar.selectbox("市", list(names), format_func=names.__getitem__, key="city")
         city = next(c for c in cities if c.code == code)
-    district = _pick("区域", city, "全市", children(regions, city.code), key=f"district_{city.code}")
+    district = _pick(
+        "区域", city, "全市", children(regions, city.code), key=f"district_{city.code}"
+    )
     if district.code == city.code:
         return city
     towns = children(regions, district.code)

@@ -54,4 +54,5 @@ def query(sql: str, params: list[Any] | None = None) -> pl.DataFrame:
     session (thread), and cursors are the thread-safe way to share it.
     """
     with _connection().cursor() as cursor:
-        return cursor.execute(sql, params or []).pl()
+        # relation.pl() exists in DuckDB 1.x and 2.x; connection.execute(...).pl() not in 2.x
+        return cursor.sql(sql, params=params or None).pl()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import string
 from typing import NamedTuple
 
+import polars as pl
+
 
 class Reason(NamedTuple):
     zh: str
@@ -35,8 +37,8 @@ ROW_REASONS: dict[str, Reason] = {
         _CELL + "不是12位区划代码", "{field} '{value}' is not a 12-digit division code"
     ),
     "region_unknown": Reason(
-        _CELL + "不在本市镇街名单中，请核对代码",
-        "{field} '{value}' is not a known town/street code",
+        _CELL + "不在区划名单中，请核对代码（镇街用12位统计区划代码）",
+        "{field} '{value}' is not a known region code",
     ),
     "period_missing": Reason("未填写{header}", "{field} (reporting period) is missing"),
     "period_unparseable": Reason(
@@ -58,9 +60,7 @@ ROW_REASONS: dict[str, Reason] = {
         _CELL + "不是百分比，请填写如 98% 或 98",
         "{field} '{value}' is not a percentage",
     ),
-    "pct_out_of_range": Reason(
-        _CELL + "超出0%～100%的范围", "{field} '{value}' is outside 0-100%"
-    ),
+    "pct_out_of_range": Reason(_CELL + "超出0%～100%的范围", "{field} '{value}' is outside 0-100%"),
     "date_unparseable": Reason(
         _CELL + "不是日期，请填写如 2024-03-01 或 2024年3月1日",
         "{field} '{value}' is not a date such as 2024-03-01",
@@ -176,3 +176,23 @@ def message(code: str, **params: object) -> tuple[str, str]:
     """
     reason = REASONS[code]
     return reason.zh.format(**params), reason.en.format(**params)
+
+
+def message_exprs(code: str, **params: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """(Chinese, English) message as Polars expressions, one message per row.
+
+    The same templates as `message`, with each placeholder filled from a column, so a
+    million quarantine rows get their messages without a Python loop.
+    """
+    reason = REASONS[code]
+    return _render(reason.zh, params), _render(reason.en, params)
+
+
+def _render(template: str, params: dict[str, pl.Expr]) -> pl.Expr:
+    parts: list[pl.Expr] = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        if literal:
+            parts.append(pl.lit(literal))
+        if name:
+            parts.append(params[name].cast(pl.Utf8).fill_null(""))
+    return pl.concat_str(parts) if parts else pl.lit("")

@@ -7,6 +7,7 @@ check = 31 - (sum of value × weight mod 31), where 31 counts as 0.
 
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 
@@ -29,17 +30,21 @@ def normalise_uscc(text: str) -> str:
 
 def check_char(first17: str) -> str:
     """The check character for the first 17 characters of a code (already normalised)."""
-    if len(first17) != LENGTH - 1 or any(char not in _VALUE for char in first17):
+    if not _FORMAT.fullmatch(first17 + ALPHABET[0]):
         raise ValueError(f"not 17 characters of the USCC alphabet: {first17!r}")
-    total = sum(_VALUE[char] * weight for char, weight in zip(first17, WEIGHTS, strict=True))
-    return ALPHABET[(31 - total % 31) % 31]
+    return _check_char(first17)
+
+
+def _check_char(first17: str) -> str:
+    total = sum(map(operator.mul, map(_VALUE.__getitem__, first17), WEIGHTS))
+    return ALPHABET[-total % 31]
 
 
 def problem(code: str) -> str | None:
     """The reason code for a normalised code, or None when it is valid."""
     if not _FORMAT.fullmatch(code):
         return INVALID_FORMAT
-    if check_char(code[:-1]) != code[-1]:
+    if _check_char(code[:-1]) != code[-1]:
         return BAD_CHECK_CHAR
     return None
 

@@ -146,3 +146,8 @@ def alias_index(feed: Feed) -> dict[str, str]:
         for alias in field.aliases:
             index.setdefault(fold_header(alias), field.name)
     return index
+
+
+# Headers that carry no data of their own (row numbers, free remarks): kept in row_data
+# but not reported as unknown columns.
+IGNORED_HEADERS: tuple[str, ...] = ("序号", "编号", "行号", "备注", "说明")

@@ -41,17 +41,60 @@ REGIONS = [  # code, name, level, parent
 KPI_DEFINITIONS = [  # kpi, name_zh, name_en, unit, sort_order, numerator_zh, denominator_zh
     ("org_rate", "工会组建率", "Union establishment rate", "pct", 1, "已建会企业数", "企业数"),
     ("membership_rate", "职工入会率", "Membership rate", "pct", 2, "会员人数", "职工人数"),
-    ("cba_rate", "集体合同签订率", "Collective contract rate", "pct", 3, "签订集体合同企业数", "已建会企业数"),
-    ("wage_rate", "工资集体协商建制率", "Wage negotiation rate", "pct", 4, "开展工资集体协商企业数", "已建会企业数"),
-    ("congress_rate_nonpublic", "非公企业职代会建制率", "Workers' congress rate (non-public)", "pct", 5, "建立职代会企业数", "已建会非公企业数"),
-    ("congress_rate_public", "国有集体企业职代会建制率", "Workers' congress rate (public)", "pct", 6, "建立职代会企业数", "已建会国有集体企业数"),
-    ("registration_rate", "会员信息采集率", "Member registration rate", "pct", 7, "实名制采集会员数", "会员人数"),
+    (
+        "cba_rate",
+        "集体合同签订率",
+        "Collective contract rate",
+        "pct",
+        3,
+        "签订集体合同企业数",
+        "已建会企业数",
+    ),
+    (
+        "wage_rate",
+        "工资集体协商建制率",
+        "Wage negotiation rate",
+        "pct",
+        4,
+        "开展工资集体协商企业数",
+        "已建会企业数",
+    ),
+    (
+        "congress_rate_nonpublic",
+        "非公企业职代会建制率",
+        "Workers' congress rate (non-public)",
+        "pct",
+        5,
+        "建立职代会企业数",
+        "已建会非公企业数",
+    ),
+    (
+        "congress_rate_public",
+        "国有集体企业职代会建制率",
+        "Workers' congress rate (public)",
+        "pct",
+        6,
+        "建立职代会企业数",
+        "已建会国有集体企业数",
+    ),
+    (
+        "registration_rate",
+        "会员信息采集率",
+        "Member registration rate",
+        "pct",
+        7,
+        "实名制采集会员数",
+        "会员人数",
+    ),
     ("wage_rounds", "工资集体协商次数", "Wage negotiation rounds", "rounds", 8, "协商次数", None),
 ]
 
 # town → period → (enterprises, unionised, employees, members, cba enterprises, wage rounds)
 TOWN_COUNTS = {
-    JINPING: {"2025-12": (200, 196, 6000, 5700, 150, 30), "2024-12": (190, 180, 5800, 5400, 140, 28)},
+    JINPING: {
+        "2025-12": (200, 196, 6000, 5700, 150, 30),
+        "2024-12": (190, 180, 5800, 5400, 140, 28),
+    },
     XIKOU: {"2025-12": (120, 111, 3000, 2800, 100, 12), "2024-12": (115, 104, 2900, 2600, 90, 10)},
     GULOU: {"2025-12": (100, 97, 5000, 4700, 90, 25), "2024-12": (95, 92, 4800, 4500, 85, 20)},
 }
@@ -163,3 +206,21 @@ def snapshot(publish_dir) -> Path:
         datetime(2026, 1, 1, 2, 5),
         TOWN_COUNTS,
     )
+
+
+@pytest.fixture
+def publish(publish_dir):
+    """Publish another snapshot: publish(name, published_at, {town: {period: counts}})."""
+
+    def _publish(name: str, published_at: datetime, changes: dict) -> Path:
+        counts = {town: dict(by_period) for town, by_period in TOWN_COUNTS.items()}
+        for town, by_period in changes.items():
+            counts[town].update(by_period)
+        return write_snapshot(publish_dir, name, published_at, counts)
+
+    return _publish
+
+
+@pytest.fixture
+def app_path() -> Path:
+    return APP

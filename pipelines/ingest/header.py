@@ -1,0 +1,234 @@
+"""Find the header in a grid of strings and cut out the data rows.
+
+Government spreadsheets put a title, a "填报单位：xx镇总工会" line, sometimes a header
+over two merged rows ("集体合同" over "签订日期 | 到期日期"), then data, a 合计 line and
+notes. The header is the row (or pair of rows) whose cells match the most distinct
+canonical fields of the feed; everything above it is ignored, and below it blank rows,
+total lines and note lines (with whatever follows a note) are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.ingest.readers import UnreadableFile
+from pipelines.ingest.vocabulary import (
+    FIELDS_BY_FEED,
+    IGNORED_HEADERS,
+    NOTE_LINE_MARKERS,
+    TOTAL_LINE_MARKERS,
+    Feed,
+    Field,
+    alias_index,
+    fold_header,
+)
+
+HEADER_SCAN_ROWS = 30
+# One matching cell could be a coincidence (a title that happens to read "年度").
+MIN_HEADER_FIELDS = 2
+# Statistical forms number their columns in a row under the header (栏次: 甲 乙 1 2 3 …).
+_COLUMN_NUMBER = re.compile(r"^(?:[甲乙丙丁戊己庚辛]|\d{1,3})$")
+_IGNORED = frozenset(fold_header(header) for header in IGNORED_HEADERS)
+_TOTAL_FOLDED = frozenset(fold_header(marker) for marker in TOTAL_LINE_MARKERS)
+
+
+@dataclass(frozen=True)
+class Column:
+    cell: str  # grid column (c1..cN)
+    label: str  # header as written; "parent/child" under a two-row header
+    field: str | None  # canonical field, None when unmapped
+
+
+@dataclass(frozen=True)
+class ParsedTable:
+    """Data rows of one sheet: `data` has Int64 `source_row`, one Utf8 column per
+    canonical field found (cells as written), and `row_data` (JSON of the row)."""
+
+    feed: Feed
+    header_rows: tuple[int, ...]
+    columns: tuple[Column, ...]
+    data: pl.DataFrame
+    missing_required: tuple[Field, ...]
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        return [
+            column.label
+            for column in self.columns
+            if column.field is None and fold_header(column.label) not in _IGNORED
+        ]
+
+
+def parse_table(grid: pl.DataFrame, feed: Feed) -> ParsedTable:
+    """Header, column mapping and data rows of a grid for one feed.
+
+    Raises UnreadableFile("header_not_found") when no row looks like the feed's header.
+    """
+    header_rows, columns = find_header(grid, feed)
+    fields = {column.field for column in columns}
+    missing = tuple(f for f in FIELDS_BY_FEED[feed] if f.required and f.name not in fields)
+    data = _data_rows(grid, header_rows[-1], columns)
+    return ParsedTable(feed, header_rows, columns, data, missing)
+
+
+def parse_reference(grid: pl.DataFrame) -> ParsedTable:
+    """A raw/reference/ grid is regions or targets, whichever has its required headers."""
+    tables = []
+    for feed in (Feed.REF_REGIONS, Feed.REF_TARGETS):
+        try:
+            tables.append(parse_table(grid, feed))
+        except UnreadableFile:
+            continue
+    if not tables:
+        raise UnreadableFile(
+            "header_not_found",
+            "no regions or targets header",
+            expected=_expected(Feed.REF_REGIONS) + "；" + _expected(Feed.REF_TARGETS),
+        )
+    return min(tables, key=lambda table: len(table.missing_required))
+
+
+def find_header(grid: pl.DataFrame, feed: Feed) -> tuple[tuple[int, ...], list[Column]]:
+    """(Excel row numbers of the header rows, columns) of the best-matching header."""
+    index = alias_index(feed)
+    cells = [column for column in grid.columns if column != "row"]
+    rows = grid.head(HEADER_SCAN_ROWS).rows()
+    best: tuple[tuple[int, int, int], tuple[int, ...], list[Column]] | None = None
+    for i, row in enumerate(rows):
+        candidates = [((row[0],), _label_single(row[1:]))]
+        if i + 1 < len(rows):
+            below = rows[i + 1]
+            candidates.append(((row[0], below[0]), _label_double(row[1:], below[1:])))
+        for header_rows, labelled in candidates:
+            columns = _map(cells, labelled, index)
+            score = len({column.field for column in columns if column.field})
+            # Ties go to the single row, then to the earlier one: a two-row header only
+            # wins when the second row adds fields.
+            key = (score, int(len(header_rows) == 1), -i)
+            if best is None or key > best[0]:
+                best = (key, header_rows, columns)
+    if best is None or best[0][0] < MIN_HEADER_FIELDS:
+        raise UnreadableFile("header_not_found", f"no {feed} header", expected=_expected(feed))
+    return best[1], best[2]
+
+
+def _expected(feed: Feed) -> str:
+    return "、".join(field.header for field in FIELDS_BY_FEED[feed] if field.required)
+
+
+Labelled = list[tuple[str | None, list[str]]]  # per column: label, texts to try in order
+
+
+def _label_single(cells: Sequence[str | None]) -> Labelled:
+    return [(cell.strip(), [cell]) if cell else (None, []) for cell in cells]
+
+
+def _label_double(parent: Sequence[str | None], child: Sequence[str | None]) -> Labelled:
+    """Combine a parent row with the row below it.
+
+    A horizontally merged parent has its text in the first column only, so it is carried
+    right over the children below it; a vertically merged cell has text in the parent
+    row only and stands alone. A child is tried with its parent ("集体合同"+"签订日期"),
+    then alone ("其中" over "女职工" → "女职工"); a child that is a subtotal ("职工人数"
+    over "合计") means the parent itself.
+    """
+    labelled: Labelled = []
+    group = None
+    for top, below in zip(parent, child, strict=True):
+        top, below = (top or "").strip(), (below or "").strip()
+        if top:
+            group = top if below else None
+        top = top or (group if below else "")
+        if top and below:
+            texts = [top + below, f"{top}:{below}", below]
+            if fold_header(below) in _TOTAL_FOLDED:
+                texts.append(top)
+            labelled.append((f"{top}/{below}", texts))
+        elif top or below:
+            labelled.append((top or below, [top or below]))
+        else:
+            labelled.append((None, []))
+    return labelled
+
+
+def _map(cells: list[str], labelled: Labelled, index: dict[str, str]) -> list[Column]:
+    columns, used, seen_labels = [], set(), set()
+    for position, (cell, (label, texts)) in enumerate(zip(cells, labelled, strict=True), 1):
+        if label is None:
+            continue
+        field = next((index[f] for f in map(fold_header, texts) if f in index), None)
+        if field in used:
+            field = None  # a second column for the same field is kept in row_data only
+        used.add(field)
+        if label in seen_labels:
+            label = f"{label}(第{position}列)"
+        seen_labels.add(label)
+        columns.append(Column(cell, label, field))
+    return columns
+
+
+def _folded(cell: pl.Expr) -> pl.Expr:
+    return cell.str.normalize("NFKC").str.replace_all(r"\s", "")
+
+
+def _starts_with_any(expr: pl.Expr, markers: Sequence[str]) -> pl.Expr:
+    pattern = "^(?:" + "|".join(re.escape(fold_header(m)) for m in markers) + ")"
+    return expr.str.contains(pattern).fill_null(False)
+
+
+def _data_rows(grid: pl.DataFrame, header_row: int, columns: list[Column]) -> pl.DataFrame:
+    cells = [column for column in grid.columns if column != "row"]
+    body = grid.filter(pl.col("row") > header_row)
+    body = _skip_column_numbers(body, columns)
+    mapped = [column for column in columns if column.field]
+    labelled = {column.cell for column in columns}
+    # Unlabelled columns holding data still belong in row_data, named by position.
+    extra = [
+        Column(cell, f"第{position}列", None)
+        for position, cell in enumerate(cells, 1)
+        if cell not in labelled and body.get_column(cell).null_count() < body.height
+    ]
+    first_cell = pl.coalesce([pl.col(cell) for cell in cells])
+    is_total = pl.any_horizontal(
+        _starts_with_any(_folded(expr), TOTAL_LINE_MARKERS)
+        for expr in [first_cell, *(pl.col(cell) for cell in cells[:3])]
+    )
+    # A note is a mostly empty line: "说明…" as the first cell of a filled row is more
+    # likely an enterprise name than a footnote, and must not cut off the rows below.
+    filled = pl.sum_horizontal(pl.col(cells).is_not_null().cast(pl.Int32))
+    is_note = _starts_with_any(_folded(first_cell), NOTE_LINE_MARKERS) & (
+        filled * 2 < max(len(columns), 2)
+    )
+    has_data = pl.any_horizontal(pl.col(c.cell).is_not_null() for c in mapped)
+    return (
+        body.with_columns(after_note=is_note.cast(pl.Int32).cum_sum() > 0)
+        .filter(has_data & ~is_total & ~pl.col("after_note"))
+        .select(
+            pl.col("row").alias("source_row"),
+            *(pl.col(column.cell).alias(column.field) for column in mapped),
+            _row_data([*columns, *extra]).alias("row_data"),
+        )
+    )
+
+
+def _skip_column_numbers(body: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:
+    if body.height == 0:
+        return body
+    first = body.row(0, named=True)
+    values = [first[column.cell] for column in columns if first[column.cell] is not None]
+    others = [v for k, v in first.items() if k != "row" and v is not None]
+    numbered = all(_COLUMN_NUMBER.match(value.strip()) for value in values)
+    if len(values) >= 2 and len(values) == len(others) and numbered:
+        return body.slice(1)
+    return body
+
+
+def _row_data(columns: list[Column]) -> pl.Expr:
+    """JSON object header → cell as written, non-ASCII kept readable."""
+    return pl.struct(
+        pl.col(column.cell).alias(column.label) for column in columns
+    ).struct.json_encode()

@@ -1,0 +1,474 @@
+"""One ingestion run: raw/ → landing.* in the warehouse, as a full reload.
+
+Files are parsed and validated outside any transaction (two worker threads; Polars and
+calamine release the GIL), then every landing table is replaced and filled inside ONE
+transaction, so a failure leaves the previous load in place and a reader never sees
+half of a load. Every file gets a `landing.load_audit` row (one per sheet when several
+sheets of a workbook hold data); a file that cannot be used is reported there, and the
+other files still load. Nothing under raw/ is written to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines import settings
+from pipelines.ingest import reasons
+from pipelines.ingest.header import ParsedTable, parse_reference, parse_table
+from pipelines.ingest.landing import SCHEMA, create_landing_tables
+from pipelines.ingest.readers import Sheet, UnreadableFile, read_file
+from pipelines.ingest.validate import ValidationContext, validate
+from pipelines.ingest.vocabulary import Feed
+
+log = logging.getLogger(__name__)
+
+# Reference first: its regions decide which town codes the returns may use.
+FOLDERS: tuple[str, ...] = ("reference", "returns", "summaries")
+FOLDER_FEED: dict[str, Feed] = {"returns": Feed.RETURNS, "summaries": Feed.SUMMARIES}
+FOLDER_ZH: dict[str, str] = {
+    "reference": "参考数据",
+    "returns": "企业报表",
+    "summaries": "镇街汇总表",
+}
+TABLE_BY_FEED: dict[Feed, str] = {
+    Feed.RETURNS: "enterprise_returns",
+    Feed.SUMMARIES: "summary_returns",
+    Feed.REF_REGIONS: "ref_regions",
+    Feed.REF_TARGETS: "ref_targets",
+}
+TOWN_LEVELS = frozenset({"town", "镇", "街道", "乡", "镇街", "street"})
+# Written by Windows and macOS next to the user's files; not theirs to be told about.
+_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini"})
+WORKERS = 2
+
+
+@dataclass(frozen=True)
+class RawFile:
+    path: Path
+    source_file: str  # relative to raw_dir, posix
+    folder: str
+    mtime: datetime  # whole seconds: copies and zips lose sub-second precision
+
+
+@dataclass
+class SheetOutcome:
+    """What became of one sheet (the whole file when it failed before its sheets)."""
+
+    sheet: str | None
+    feed: Feed | None = None
+    accepted: pl.DataFrame | None = None
+    quarantine: pl.DataFrame | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    unknown_columns: tuple[str, ...] = ()
+    error_code: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+
+
+@dataclass
+class FileOutcome:
+    raw: RawFile
+    size: int | None
+    sha256: str | None
+    sheets: list[SheetOutcome]
+
+
+@dataclass
+class FeedCounts:
+    files: int = 0
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+
+
+@dataclass
+class IngestSummary:
+    load_id: str
+    files_seen: int = 0
+    files_loaded: int = 0
+    unreadable: list[tuple[str, str, str]] = field(default_factory=list)
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    by_feed: dict[str, FeedCounts] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        """A short account of the run, Chinese first, English beside it."""
+        out = [
+            f"文件 {self.files_seen} 个，载入 {self.files_loaded} 个，无法读取 "
+            f"{len(self.unreadable)} 个 / files: {self.files_seen} seen, "
+            f"{self.files_loaded} loaded, {len(self.unreadable)} unreadable",
+            f"读取 {self.rows_read} 行：接受 {self.rows_accepted} 行，隔离 "
+            f"{self.rows_quarantined} 行 / rows: {self.rows_read} read, "
+            f"{self.rows_accepted} accepted, {self.rows_quarantined} quarantined",
+        ]
+        for folder, counts in self.by_feed.items():
+            out.append(
+                f"  {FOLDER_ZH.get(folder, folder)} {folder}: {counts.files} 个文件 files, "
+                f"{counts.rows_read} 行 rows, {counts.rows_accepted} 接受 accepted, "
+                f"{counts.rows_quarantined} 隔离 quarantined"
+            )
+        out.extend(
+            f"  无法读取 unreadable: {src} ({code}) {zh}" for src, code, zh in self.unreadable
+        )
+        return out
+
+
+def ingest(
+    raw_dir: Path,
+    warehouse: Path,
+    today: date,
+    *,
+    load_id: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    seeds_dir: Path | None = None,
+) -> IngestSummary:
+    """Reload every landing table from the files under raw_dir.
+
+    `seeds_dir` (default: the dbt project's seeds) supplies the shipped regions and KPI
+    codes; reference files under raw_dir/reference extend them.
+    """
+    load_id = load_id or f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    seeds_dir = seeds_dir or settings.DBT_PROJECT_DIR / "seeds"
+    files = discover(raw_dir)
+    report = _Progress(len(files), progress)
+    seed_codes, seed_towns = seed_region_codes(seeds_dir / "regions.csv")
+    known_kpis, kpi_names = seed_kpis(seeds_dir / "kpi_definitions.csv")
+
+    def context(codes: frozenset[str]) -> ValidationContext:
+        return ValidationContext(codes, today, known_kpis, kpi_names)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        references = list(pool.map(_parse_file, [f for f in files if f.folder == "reference"]))
+        # The towns that reference regions add must be known before returns are validated;
+        # regions are validated again below with the rest (reference files are small).
+        regions_only = {Feed.REF_REGIONS: context(seed_codes)}
+        ref_codes, ref_towns = _accepted_regions(
+            _validate_file(parsed, regions_only) for parsed in references
+        )
+        contexts = {
+            **regions_only,
+            Feed.REF_TARGETS: context(seed_codes | ref_codes),
+            Feed.RETURNS: context(seed_towns | ref_towns),
+            Feed.SUMMARIES: context(seed_towns | ref_towns),
+        }
+        outcomes = [_validate_file(parsed, contexts) for parsed in references]
+        for outcome in outcomes:
+            report(outcome)
+        others = [f for f in files if f.folder != "reference"]
+        for outcome in pool.map(lambda raw: _validate_file(_parse_file(raw), contexts), others):
+            report(outcome)
+            outcomes.append(outcome)
+
+    _write(warehouse, outcomes, load_id)
+    return summarise(load_id, outcomes)
+
+
+def discover(raw_dir: Path) -> list[RawFile]:
+    """Files of each feed folder, each folder ordered by (mtime in seconds, file name)."""
+    files: list[RawFile] = []
+    for folder in FOLDERS:
+        base = raw_dir / folder
+        if not base.is_dir():
+            continue
+        found = []
+        for path in base.rglob("*"):
+            parts = path.relative_to(base).parts
+            if any(part.startswith((".", "~$")) for part in parts):
+                continue
+            if path.name.lower() in _SYSTEM_FILES or not path.is_file():
+                continue
+            mtime = datetime.fromtimestamp(int(path.stat().st_mtime))
+            found.append(RawFile(path, path.relative_to(raw_dir).as_posix(), folder, mtime))
+        files.extend(sorted(found, key=lambda f: (f.mtime, f.path.name, f.source_file)))
+    return files
+
+
+def seed_region_codes(path: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """(all region codes, town-level codes) of the shipped regions seed; empty if absent."""
+    table = _read_seed(path, ("region_code", "region_level"))
+    if table is None:
+        return frozenset(), frozenset()
+    table = table.select(pl.col("region_code", "region_level").str.strip_chars()).drop_nulls()
+    towns = table.filter(pl.col("region_level").is_in(TOWN_LEVELS))
+    return frozenset(table["region_code"]), frozenset(towns["region_code"])
+
+
+def seed_kpis(path: Path) -> tuple[frozenset[str], dict[str, str]]:
+    """(KPI codes, Chinese name → code) of the KPI seed; empty (no check) if absent."""
+    table = _read_seed(path, ("kpi", "name_zh"))
+    if table is None:
+        return frozenset(), {}
+    table = table.select(pl.col("kpi", "name_zh").str.strip_chars()).drop_nulls()
+    return frozenset(table["kpi"]), dict(zip(table["name_zh"], table["kpi"], strict=True))
+
+
+def _read_seed(path: Path, columns: tuple[str, ...]) -> pl.DataFrame | None:
+    if not path.is_file():
+        return None
+    table = pl.read_csv(path, infer_schema=False)
+    return table if set(columns) <= set(table.columns) else None
+
+
+# ---------------------------------------------------------------- one file
+
+
+@dataclass
+class _ParsedFile:
+    raw: RawFile
+    size: int | None  # None when the file could not even be read
+    sha256: str | None
+    tables: list[tuple[str | None, ParsedTable]]
+    failure: SheetOutcome | None = None
+
+
+def _parse_file(raw: RawFile) -> _ParsedFile:
+    parsed = _ParsedFile(raw, None, None, [])
+    try:
+        data = raw.path.read_bytes()
+        parsed.size, parsed.sha256 = len(data), hashlib.sha256(data).hexdigest()
+        parsed.tables = _parse_sheets(read_file(raw.path, data), raw.folder)
+    except UnreadableFile as error:
+        parsed.failure = _failure(None, error.reason_code, detail=error.detail, **error.params)
+    except Exception as error:  # one bad file (or a locked one: OSError) never stops the others
+        log.exception("parsing %s failed", raw.source_file)
+        parsed.failure = _failure(
+            None, "file_unreadable", detail=f"{type(error).__name__}: {error}"
+        )
+    return parsed
+
+
+def _parse_sheets(sheets: list[Sheet], folder: str) -> list[tuple[str | None, ParsedTable]]:
+    """The sheets worth reporting: those with data rows, else the first with a header.
+
+    A workbook often carries an instructions sheet or an empty Sheet2; those are not
+    the user's data and are passed over silently.
+    """
+    tables, first_error = [], None
+    for sheet in sheets:
+        try:
+            if folder == "reference":
+                table = parse_reference(sheet.grid)
+            else:
+                table = parse_table(sheet.grid, FOLDER_FEED[folder])
+        except UnreadableFile as error:
+            first_error = first_error or error
+            continue
+        tables.append((sheet.name, table))
+    if not tables:
+        raise first_error or UnreadableFile("file_empty")
+    return [(name, table) for name, table in tables if table.data.height] or tables[:1]
+
+
+def _validate_file(parsed: _ParsedFile, contexts: dict[Feed, ValidationContext]) -> FileOutcome:
+    outcome = FileOutcome(parsed.raw, parsed.size, parsed.sha256, [])
+    if parsed.failure:
+        outcome.sheets.append(parsed.failure)
+        return outcome
+    for sheet, table in parsed.tables:
+        if table.feed not in contexts:
+            continue  # the regions-only pass leaves targets for later
+        try:
+            outcome.sheets.append(_validate_sheet(parsed.raw, sheet, table, contexts[table.feed]))
+        except Exception as error:  # one bad file never stops the others
+            log.exception("validating %s failed", parsed.raw.source_file)
+            detail = f"{type(error).__name__}: {error}"
+            outcome.sheets.append(_failure(sheet, "file_unreadable", detail=detail))
+    return outcome
+
+
+def _validate_sheet(
+    raw: RawFile, sheet: str | None, table: ParsedTable, context: ValidationContext
+) -> SheetOutcome:
+    if table.missing_required:
+        columns = "、".join(f.header for f in table.missing_required)
+        return _failure(sheet, "missing_required_columns", columns=columns)
+    if table.data.height == 0:
+        return _failure(sheet, "no_data_rows")
+    result = validate(table.feed, table.data, context)
+    lineage = [
+        pl.lit(raw.source_file).alias("source_file"),
+        pl.lit(sheet, dtype=pl.String).alias("sheet"),
+        pl.lit(raw.mtime, dtype=pl.Datetime("us")).alias("file_mtime"),
+    ]
+    quarantine = result.quarantine.join(
+        table.data.select("source_row", "row_data"), on="source_row", how="left"
+    ).with_columns(*lineage, pl.lit(raw.folder).alias("feed"))
+    return SheetOutcome(
+        sheet=sheet,
+        feed=table.feed,
+        accepted=result.accepted.with_columns(*lineage),
+        quarantine=quarantine,
+        rows_read=table.data.height,
+        rows_accepted=result.accepted.height,
+        rows_quarantined=result.quarantine["source_row"].n_unique(),
+        unknown_columns=tuple(table.unknown_columns),
+    )
+
+
+def _failure(sheet: str | None, code: str, **params: str) -> SheetOutcome:
+    zh, en = reasons.message(code, **{"detail": "", "expected": "", "extension": "", **params})
+    return SheetOutcome(sheet=sheet, error_code=code, message_zh=zh, message_en=en)
+
+
+def _accepted_regions(outcomes: Iterable[FileOutcome]) -> tuple[frozenset[str], frozenset[str]]:
+    """(all codes, town codes) that reference region files added."""
+    codes: set[str] = set()
+    towns: set[str] = set()
+    for outcome in outcomes:
+        for sheet in outcome.sheets:
+            if sheet.feed is Feed.REF_REGIONS and sheet.accepted is not None:
+                codes.update(sheet.accepted["region_code"].drop_nulls())
+                is_town = sheet.accepted["region_level"] == "town"
+                towns.update(sheet.accepted.filter(is_town)["region_code"].drop_nulls())
+    return frozenset(codes), frozenset(towns)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def _write(warehouse: Path, outcomes: list[FileOutcome], load_id: str) -> None:
+    frames: dict[str, list[pl.DataFrame]] = {name: [] for name in TABLE_BY_FEED.values()}
+    frames["quarantine"] = []
+    for outcome in outcomes:
+        for sheet in outcome.sheets:
+            if sheet.accepted is not None and sheet.feed is not None:
+                frames[TABLE_BY_FEED[sheet.feed]].append(sheet.accepted)
+            if sheet.quarantine is not None:
+                frames["quarantine"].append(sheet.quarantine)
+    frames["load_audit"] = [_audit(outcomes)]
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse)) as con:
+        con.begin()
+        try:
+            create_landing_tables(con, replace=True)
+            for table, parts in frames.items():
+                non_empty = [part for part in parts if part.height]
+                if non_empty:
+                    combined = pl.concat(non_empty, how="diagonal_relaxed")
+                    _insert(con, table, combined.with_columns(pl.lit(load_id).alias("load_id")))
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Insert the frame's columns that the landing table has, through Arrow."""
+    wanted = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ?",
+            [SCHEMA, table],
+        ).fetchall()
+    }
+    columns = ", ".join(f'"{name}"' for name in frame.columns if name in wanted)
+    # Registered views live as long as the connection, which closes right after the load.
+    view = f"incoming_{table}"
+    con.register(view, frame.to_arrow())
+    con.execute(f"insert into {SCHEMA}.{table} ({columns}) select {columns} from {view}")
+
+
+def _audit(outcomes: list[FileOutcome]) -> pl.DataFrame:
+    loaded_at = datetime.now()
+    rows = [
+        {
+            "source_file": outcome.raw.source_file,
+            "feed": outcome.raw.folder,
+            "sheet": sheet.sheet,
+            "file_mtime": outcome.raw.mtime,
+            "file_size": outcome.size,
+            "sha256": outcome.sha256,
+            "status": "unreadable" if sheet.error_code else "loaded",
+            "error_code": sheet.error_code,
+            "message_zh": sheet.message_zh,
+            "message_en": sheet.message_en,
+            "rows_read": sheet.rows_read,
+            "rows_accepted": sheet.rows_accepted,
+            "rows_quarantined": sheet.rows_quarantined,
+            "unknown_columns": ",".join(sheet.unknown_columns) or None,
+            "loaded_at": loaded_at,
+        }
+        for outcome in outcomes
+        for sheet in outcome.sheets
+    ]
+    schema = {
+        "source_file": pl.String,
+        "feed": pl.String,
+        "sheet": pl.String,
+        "file_mtime": pl.Datetime("us"),
+        "file_size": pl.Int64,
+        "sha256": pl.String,
+        "status": pl.String,
+        "error_code": pl.String,
+        "message_zh": pl.String,
+        "message_en": pl.String,
+        "rows_read": pl.Int64,
+        "rows_accepted": pl.Int64,
+        "rows_quarantined": pl.Int64,
+        "unknown_columns": pl.String,
+        "loaded_at": pl.Datetime("us"),
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+# ---------------------------------------------------------------- reporting
+
+
+def _label(outcome: FileOutcome, sheet: SheetOutcome) -> str:
+    return f"{outcome.raw.source_file} [{sheet.sheet}]" if sheet.sheet else outcome.raw.source_file
+
+
+class _Progress:
+    """One line per file, in file order: "[3/80] returns/a.csv 512 行 ..."."""
+
+    def __init__(self, total: int, sink: Callable[[str], None] | None) -> None:
+        self.total, self.done, self.sink = total, 0, sink
+
+    def __call__(self, outcome: FileOutcome) -> None:
+        self.done += 1
+        if self.sink is None:
+            return
+        for sheet in outcome.sheets:
+            prefix = f"[{self.done}/{self.total}] {_label(outcome, sheet)}"
+            if sheet.error_code:
+                self.sink(f"{prefix} 无法读取 unreadable ({sheet.error_code}): {sheet.message_zh}")
+            else:
+                self.sink(
+                    f"{prefix} {sheet.rows_read} 行 rows, 接受 {sheet.rows_accepted} accepted, "
+                    f"隔离 {sheet.rows_quarantined} quarantined"
+                )
+
+
+def summarise(load_id: str, outcomes: list[FileOutcome]) -> IngestSummary:
+    summary = IngestSummary(load_id, files_seen=len(outcomes))
+    for outcome in outcomes:
+        counts = summary.by_feed.setdefault(outcome.raw.folder, FeedCounts())
+        counts.files += 1
+        if any(sheet.error_code is None for sheet in outcome.sheets):
+            summary.files_loaded += 1
+        for sheet in outcome.sheets:
+            if sheet.error_code:
+                summary.unreadable.append(
+                    (_label(outcome, sheet), sheet.error_code, sheet.message_zh or "")
+                )
+            counts.rows_read += sheet.rows_read
+            counts.rows_accepted += sheet.rows_accepted
+            counts.rows_quarantined += sheet.rows_quarantined
+    summary.rows_read = sum(c.rows_read for c in summary.by_feed.values())
+    summary.rows_accepted = sum(c.rows_accepted for c in summary.by_feed.values())
+    summary.rows_quarantined = sum(c.rows_quarantined for c in summary.by_feed.values())
+    return summary

@@ -1,0 +1,185 @@
+"""Read a raw file into grids of strings, one per sheet.
+
+Everything after this module is format-agnostic: a CSV and an XLSX become the same
+thing, a `Sheet` whose grid is a Polars DataFrame with an Int64 `row` column (the row
+number the user sees in Excel: 1-based, title and blank lines counted) and Utf8
+columns `c1..cN`, one per spreadsheet column. Blank and white-space-only cells are
+null; nothing else is changed, so cells stay "as written".
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+CSV_SUFFIXES = frozenset({".csv"})
+XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+
+# Priority order for ties: Excel/WPS write commas; the full-width ones come from
+# hand-made files typed with a Chinese input method.
+_DELIMITERS = (",", "\t", ";", "；", "，")
+# A single byte that never occurs in text, standing in for multi-byte delimiters,
+# which Polars cannot split on.
+_UNIT_SEPARATOR = "\x1f"
+_SNIFF_CHARS = 64 * 1024
+_SNIFF_LINES = 50
+_QUOTED = re.compile(r'"[^"]*"')
+_ZIP_MAGIC = b"PK\x03\x04"
+# calamine renders a date cell as a midnight datetime; the date is what the user typed.
+_MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
+
+
+class UnreadableFile(Exception):
+    """The file (or a sheet of it) cannot be turned into rows.
+
+    `reason_code` is one of the file-level codes of `pipelines.ingest.reasons`
+    (file_unreadable, file_empty, unsupported_format, header_not_found, ...);
+    `detail` is a short technical note (it fills the message's {detail});
+    `params` fill the other placeholders of the reason's message.
+    """
+
+    def __init__(self, reason_code: str, detail: str = "", **params: str) -> None:
+        super().__init__(f"{reason_code}: {detail}" if detail else reason_code)
+        self.reason_code = reason_code
+        self.detail = detail
+        self.params = params
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str | None  # None for CSV
+    grid: pl.DataFrame
+
+
+def read_file(path: Path, data: bytes | None = None) -> list[Sheet]:
+    """Read one raw file (CSV or XLSX) into its sheets; never writes to `path`.
+
+    `data` lets the caller pass bytes it already read (to hash them), so the file is
+    read once. Sheets without any cell are left out; a file with none raises
+    `UnreadableFile("file_empty")`.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in CSV_SUFFIXES | XLSX_SUFFIXES:
+        raise UnreadableFile(
+            "unsupported_format", f"extension {suffix or '(none)'}", extension=suffix or path.name
+        )
+    if data is None:
+        data = path.read_bytes()
+    if not data.strip():
+        raise UnreadableFile("file_empty", "no bytes")
+    sheets = read_csv_bytes(data) if suffix in CSV_SUFFIXES else read_xlsx_bytes(data)
+    sheets = [sheet for sheet in sheets if _has_cells(sheet.grid)]
+    if not sheets:
+        raise UnreadableFile("file_empty", "no non-blank cell")
+    return sheets
+
+
+def read_csv_bytes(data: bytes) -> list[Sheet]:
+    text = decode_text(data)
+    delimiter = sniff_delimiter(text)
+    if len(delimiter.encode()) > 1:
+        text = text.replace(delimiter, _UNIT_SEPARATOR)
+        delimiter = _UNIT_SEPARATOR
+    # Polars takes the column count from the first line, which is often a one-cell
+    # title; an explicit, wide enough schema keeps the later columns.
+    width = max((line.count(delimiter) for line in text.splitlines()), default=0) + 1
+    try:
+        frame = pl.read_csv(
+            text.encode(),
+            has_header=False,
+            separator=delimiter,
+            schema={f"c{i}": pl.String for i in range(1, width + 1)},
+            truncate_ragged_lines=True,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError as error:
+        raise UnreadableFile("file_unreadable", f"CSV parse error: {error}") from error
+    return [Sheet(None, _finish(frame))]
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030 (a superset of GBK)."""
+    try:
+        if data.startswith(codecs.BOM_UTF8):
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8")
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16")
+    except UnicodeDecodeError as error:
+        raise UnreadableFile("file_unreadable", f"bad text after BOM: {error}") from error
+    if b"\x00" in data:
+        raise UnreadableFile("file_unreadable", "binary content (NUL bytes) in a CSV file")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("file_unreadable", "neither UTF-8 nor GB18030 text")
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter found on the most lines (then the most often on one line).
+
+    Counting lines rather than occurrences keeps a note line full of "，" or a
+    thousands separator in a few cells from outvoting the real delimiter, which
+    Excel writes on every line, title lines included.
+    """
+    sample = [line for line in text[:_SNIFF_CHARS].splitlines() if line.strip()]
+    lines = [_QUOTED.sub("", line) for line in sample[:_SNIFF_LINES]]
+
+    def score(delimiter: str) -> tuple[int, int, int]:
+        counts = [line.count(delimiter) for line in lines]
+        return (
+            sum(1 for count in counts if count),
+            max(counts, default=0),
+            -_DELIMITERS.index(delimiter),
+        )
+
+    return max(_DELIMITERS, key=score)
+
+
+def read_xlsx_bytes(data: bytes) -> list[Sheet]:
+    """Every visible sheet as strings, from row 1 so row numbers match Excel."""
+    if not data.startswith(_ZIP_MAGIC):
+        raise UnreadableFile("file_unreadable", "not an XLSX (zip) file")
+    try:
+        reader = fastexcel.read_excel(data)
+        sheets = []
+        for name in reader.sheet_names:
+            # skip_rows=0: without it calamine drops leading blank rows and the
+            # row numbers shift.
+            sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+            if sheet.visible != "visible":
+                continue
+            sheets.append(Sheet(name, _finish(sheet.to_polars(), excel=True)))
+    except fastexcel.FastExcelError as error:
+        raise UnreadableFile("file_unreadable", f"XLSX error: {error}") from error
+    return sheets
+
+
+def _finish(frame: pl.DataFrame, *, excel: bool = False) -> pl.DataFrame:
+    """Name columns c1..cN, null out blank cells, number rows from 1."""
+    cells = []
+    for i, column in enumerate(frame.columns, start=1):
+        cell = pl.col(column).cast(pl.String)
+        if excel:
+            cell = cell.str.replace(_MIDNIGHT.pattern, "${1}")
+        cells.append(
+            pl.when(cell.str.strip_chars() == "").then(None).otherwise(cell).alias(f"c{i}")
+        )
+    frame = frame.select(cells)
+    # Trailing empty columns come from the CSV width estimate counting quoted delimiters.
+    while frame.width and frame.get_column(frame.columns[-1]).null_count() == frame.height:
+        frame = frame.drop(frame.columns[-1])
+    return frame.with_row_index("row", offset=1).with_columns(pl.col("row").cast(pl.Int64))
+
+
+def _has_cells(grid: pl.DataFrame) -> bool:
+    cells = [column for column in grid.columns if column != "row"]
+    if not cells or grid.height == 0:
+        return False
+    return bool(grid.select(pl.any_horizontal(pl.col(cells).is_not_null()).any()).item())

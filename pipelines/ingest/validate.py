@@ -1,0 +1,312 @@
+"""The row validator: every row is accepted, or quarantined with one entry per problem.
+
+Columnar throughout, because a file can hold a million rows: each column's distinct
+cells go once through the pure normaliser of its kind (cells repeat a lot) and are
+mapped back; every check is a Polars expression; the quarantine frame is one filtered
+select per check, concatenated.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from pipelines.ingest import reasons
+from pipelines.ingest.normalise import NORMALISERS
+from pipelines.ingest.vocabulary import FIELDS_BY_FEED, Feed, Field, Kind
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    # town/street codes valid for returns and summaries; for targets, codes of every level
+    known_region_codes: frozenset[str]
+    today: datetime.date
+    known_kpis: frozenset[str] = frozenset()  # for targets; empty = do not check
+    kpi_names: Mapping[str, str] = field(default_factory=dict)  # KPI name (中文) → code
+
+
+@dataclass
+class ValidationResult:
+    accepted: pl.DataFrame  # 'source_row' + every field of the feed, typed as in landing.py
+    quarantine: pl.DataFrame  # QUARANTINE_SCHEMA
+
+
+DTYPES: dict[Kind, pl.DataType] = {
+    Kind.TEXT: pl.Utf8(),
+    Kind.USCC: pl.Utf8(),
+    Kind.REGION: pl.Utf8(),
+    Kind.PERIOD: pl.Utf8(),
+    Kind.COUNT: pl.Int64(),
+    Kind.PCT: pl.Float64(),
+    Kind.DATE: pl.Date(),
+    Kind.BOOL: pl.Boolean(),
+    Kind.UNION_FORM: pl.Utf8(),
+    Kind.OWNERSHIP: pl.Utf8(),
+    Kind.INDUSTRY: pl.Utf8(),
+    Kind.LEVEL: pl.Utf8(),
+    Kind.YEAR: pl.Int32(),
+    Kind.NUMBER: pl.Float64(),
+}
+
+QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
+    "source_row": pl.Int64(),
+    **{
+        name: pl.Utf8()
+        for name in (
+            "field",
+            "value",
+            "reason_code",
+            "message_zh",
+            "message_en",
+            "uscc",
+            "region_code",
+            "period",
+        )
+    },
+}
+
+# Codes kept as text in the vocabulary whose cells are still 12-digit division codes.
+_KIND_OVERRIDES = {
+    (Feed.REF_REGIONS, "parent_code"): Kind.REGION,
+    (Feed.REF_TARGETS, "region_code"): Kind.REGION,
+}
+_MISSING_CODES = {
+    "uscc": "uscc_missing",
+    "region_code": "region_missing",
+    "period": "period_missing",
+}
+# Region files define codes, so only their format is checked. Only in enterprise returns
+# must a percentage lie in 0–100: summary rates are kept as reported and judged in
+# reconciliation.
+_REGION_CHECKED = frozenset({Feed.RETURNS, Feed.SUMMARIES, Feed.REF_TARGETS})
+_RANGE_CHECKED = frozenset({Feed.RETURNS})
+# (field, must not exceed field, reason)
+_NOT_ABOVE = (
+    ("female_employees", "employees", "female_exceeds_total"),
+    ("migrant_employees", "employees", "migrant_exceeds_total"),
+    ("members", "employees", "members_exceed_employees"),
+    ("female_members", "female_employees", "female_members_exceed_female"),
+    ("migrant_members", "migrant_employees", "migrant_members_exceed_migrant"),
+    ("members_registered", "members", "registered_exceeds_members"),
+)
+_CONTRACTS = (
+    ("cba_signed_on", "cba_expires_on", "cba"),
+    ("wage_signed_on", "wage_expires_on", "wage"),
+)
+_MAX_TERM = "3y"
+# The rows that must be unique inside one file, with how the message names the key.
+_KEYS: dict[Feed, tuple[tuple[str, ...], str, str]] = {
+    Feed.RETURNS: (
+        ("uscc", "period"),
+        "统一社会信用代码和报告期",
+        "unified social credit code and period",
+    ),
+    Feed.SUMMARIES: (("region_code", "period"), "镇街代码和报告期", "region code and period"),
+    Feed.REF_REGIONS: (("region_code",), "区划代码", "region code"),
+    Feed.REF_TARGETS: (
+        ("year", "region_code", "kpi"),
+        "年度、区划代码和指标",
+        "year, region and KPI",
+    ),
+}
+_ROW = "__row"
+_FIRST_ROW = "__first_row"
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One kind of problem: the rows where `when` holds each get a quarantine entry."""
+
+    column: str
+    code: str
+    when: pl.Expr
+    params: Mapping[str, pl.Expr] = field(default_factory=dict)
+
+
+def _value(name: str) -> pl.Expr:
+    return pl.col(f"{name}:value")
+
+
+def _reason(name: str) -> pl.Expr:
+    return pl.col(f"{name}:reason")
+
+
+def validate(feed: Feed, table: pl.DataFrame, context: ValidationContext) -> ValidationResult:
+    fields = FIELDS_BY_FEED[feed]
+    kinds = {f.name: _KIND_OVERRIDES.get((feed, f.name), f.kind) for f in fields}
+    frame = _normalised(table, fields, kinds, context).with_columns(_first_rows(feed))
+    checks = [
+        *_cell_checks(frame, fields),
+        *_row_checks(feed, fields, kinds, context),
+        *_cross_checks(fields),
+        *_duplicate_checks(feed),
+    ]
+    quarantine = _quarantine(frame, checks, {f.name: f for f in fields})
+    accepted = frame.join(quarantine.select(_ROW), on=_ROW, how="anti").select(
+        pl.col("source_row").cast(pl.Int64),
+        *(_value(f.name).cast(DTYPES[kinds[f.name]]).alias(f.name) for f in fields),
+    )
+    return ValidationResult(accepted=accepted, quarantine=quarantine.drop(_ROW))
+
+
+def _normalised(
+    table: pl.DataFrame,
+    fields: tuple[Field, ...],
+    kinds: dict[str, Kind],
+    context: ValidationContext,
+) -> pl.DataFrame:
+    """The cells as written plus, per field, `<field>:value` and `<field>:reason`."""
+    present = [f.name for f in fields if f.name in table.columns]
+    table = table.with_columns(pl.col(name).cast(pl.Utf8) for name in present)
+    columns = [pl.int_range(pl.len(), dtype=pl.Int64).alias(_ROW), pl.col("source_row")]
+    for f in fields:
+        if f.name in present:
+            value, reason = _mapped(table[f.name], kinds[f.name])
+            if f.name == "kpi":
+                value = value.replace(dict(context.kpi_names))
+            columns.append(pl.col(f.name))
+        else:  # a column the file does not have: null, not "empty" (so no False for bools)
+            value, reason = pl.lit(None, DTYPES[kinds[f.name]]), pl.lit(None, pl.Utf8)
+            columns.append(pl.lit(None, pl.Utf8).alias(f.name))
+        columns += [value.alias(f"{f.name}:value"), reason.alias(f"{f.name}:reason")]
+    return table.select(columns)
+
+
+def _mapped(raw: pl.Series, kind: Kind) -> tuple[pl.Expr, pl.Expr]:
+    """Value and reason expressions for a column, normalising each distinct cell once."""
+    normaliser, dtype = NORMALISERS[kind], DTYPES[kind]
+    distinct = raw.drop_nulls().unique()
+    parsed = [normaliser(cell) for cell in distinct.to_list()]
+    on_empty = normaliser(None)
+
+    def mapped(outcomes: list[object], dtype: pl.DataType, empty: object) -> pl.Expr:
+        column = pl.col(raw.name)
+        looked_up = column.replace_strict(
+            distinct, pl.Series(outcomes, dtype=dtype), default=None, return_dtype=dtype
+        )
+        return pl.when(column.is_null()).then(pl.lit(empty, dtype)).otherwise(looked_up)
+
+    return (
+        mapped([p.value for p in parsed], dtype, on_empty.value),
+        mapped([p.reason for p in parsed], pl.Utf8(), on_empty.reason),
+    )
+
+
+def _cell_checks(frame: pl.DataFrame, fields: tuple[Field, ...]) -> list[_Check]:
+    """A cell that does not parse, and a required cell left empty."""
+    checks = []
+    for f in fields:
+        for code in frame[f"{f.name}:reason"].drop_nulls().unique().sort():
+            checks.append(_Check(f.name, code, _reason(f.name) == code))
+        if f.required:
+            missing = pl.col(f.name).is_null() | (
+                _value(f.name).is_null() & _reason(f.name).is_null()
+            )
+            checks.append(_Check(f.name, _MISSING_CODES.get(f.name, "required_missing"), missing))
+    return checks
+
+
+def _row_checks(
+    feed: Feed, fields: tuple[Field, ...], kinds: dict[str, Kind], context: ValidationContext
+) -> list[_Check]:
+    """Checks of one parsed cell against the world: known codes, today, ranges."""
+    names = {f.name for f in fields}
+    checks = []
+    if feed in _REGION_CHECKED:
+        unknown = ~_value("region_code").is_in(list(context.known_region_codes))
+        checks.append(_Check("region_code", "region_unknown", unknown))
+    if "period" in names:
+        # The first day of the period's month is after today exactly when its month is.
+        future = _value("period") > context.today.strftime("%Y-%m")
+        today = pl.lit(context.today.isoformat())
+        checks.append(_Check("period", "period_in_future", future, {"today": today}))
+    if feed in _RANGE_CHECKED:
+        for name in (n for n in names if kinds[n] is Kind.PCT):
+            checks.append(_Check(name, "pct_out_of_range", ~_value(name).is_between(0, 100)))
+    if "kpi" in names and context.known_kpis:
+        checks.append(_Check("kpi", "kpi_unknown", ~_value("kpi").is_in(list(context.known_kpis))))
+    return checks
+
+
+def _cross_checks(fields: tuple[Field, ...]) -> list[_Check]:
+    """Counts that cannot exceed another count, and contract dates."""
+    names = {f.name for f in fields}
+    checks = []
+    for name, limit, code in _NOT_ABOVE:
+        if {name, limit} <= names:
+            params = {"value": _value(name), "limit": _value(limit)}
+            checks.append(_Check(name, code, _value(name) > _value(limit), params))
+    for signed, expires, prefix in _CONTRACTS:
+        if {signed, expires} <= names:
+            params = {"value": _value(expires), "limit": _value(signed)}
+            checks += [
+                _Check(
+                    expires,
+                    f"{prefix}_expiry_before_signing",
+                    _value(expires) <= _value(signed),
+                    params,
+                ),
+                _Check(
+                    expires,
+                    f"{prefix}_term_over_3_years",
+                    _value(expires) > _value(signed).dt.offset_by(_MAX_TERM),
+                    params,
+                ),
+            ]
+    return checks
+
+
+def _duplicate_checks(feed: Feed) -> list[_Check]:
+    """A later row with the same key as an earlier one in the same table."""
+    key, key_zh, key_en = _KEYS[feed]
+    values = [_value(name) for name in key]
+    complete = pl.all_horizontal(v.is_not_null() for v in values)
+    later = complete & ~pl.struct(values).is_first_distinct()
+    params = {"first_row": pl.col(_FIRST_ROW), "key": pl.lit(key_zh), "key_en": pl.lit(key_en)}
+    return [_Check(key[0], "duplicate_in_file", later, params)]
+
+
+def _first_rows(feed: Feed) -> pl.Expr:
+    """The source row of the first row with the same key (a window, so before filtering)."""
+    values = [_value(name) for name in _KEYS[feed][0]]
+    return pl.col("source_row").first().over(values).alias(_FIRST_ROW)
+
+
+def _quarantine(
+    frame: pl.DataFrame, checks: list[_Check], fields: dict[str, Field]
+) -> pl.DataFrame:
+    """One row per (source row, problem), sorted by row and then by check order."""
+    scope = [
+        (_value(name) if name in fields else pl.lit(None, pl.Utf8)).alias(name)
+        for name in ("uscc", "region_code", "period")
+    ]
+    parts = []
+    for order, check in enumerate(checks):
+        params = {
+            "header": pl.lit(fields[check.column].header),
+            "field": pl.lit(check.column),
+            "value": pl.col(check.column),
+            **check.params,
+        }
+        zh, en = reasons.message_exprs(check.code, **params)
+        parts.append(
+            frame.lazy()
+            .filter(check.when.fill_null(False))
+            .select(
+                pl.col(_ROW),
+                pl.lit(order).alias("__order"),
+                pl.col("source_row").cast(pl.Int64),
+                pl.lit(check.column).alias("field"),
+                pl.col(check.column).alias("value"),
+                pl.lit(check.code).alias("reason_code"),
+                zh.alias("message_zh"),
+                en.alias("message_en"),
+                *scope,
+            )
+        )
+    empty = pl.DataFrame(schema={_ROW: pl.Int64, "__order": pl.Int32, **QUARANTINE_SCHEMA}).lazy()
+    combined = pl.concat([empty, *parts], how="vertical_relaxed")
+    return combined.sort(_ROW, "__order").drop("__order").collect()

@@ -1,0 +1,342 @@
+"""raw/ → landing.*: a small messy raw directory, loaded into a temporary DuckDB."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from pipelines.ingest import load
+from pipelines.ingest.load import discover, ingest
+from pipelines.ingest.uscc import check_char
+
+TODAY = dt.date(2026, 1, 15)
+RETURN_HEADER = "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式"
+
+
+def uscc(serial: int) -> str:
+    body = f"91310117MA1J{serial:05d}"
+    return body + check_char(body)
+
+
+def bad_check_char(code: str) -> str:
+    return code[:-1] + ("0" if code[-1] != "0" else "1")
+
+
+U = [uscc(i) for i in range(8)]
+
+
+def write_seeds(seeds: Path) -> None:
+    seeds.mkdir()
+    (seeds / "regions.csv").write_text(
+        "region_code,region_name,region_level,parent_code\n"
+        "310100000000,上海市,city,\n"
+        "310117000000,松江区,district,310100000000\n"
+        "310117101000,东镇,town,310117000000\n",
+        encoding="utf-8",
+    )
+    (seeds / "kpi_definitions.csv").write_text(
+        "kpi,name_zh\norg_rate,工会组建率\n", encoding="utf-8"
+    )
+
+
+def write_workbook(path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "企业"
+    sheet["A1"] = "2025年度企业工会基本情况统计表"
+    headers = ["统一社会信用代码", "企业名称", "所属镇街代码", "报告期", "职工人数", "建会形式"]
+    for column, header in enumerate(headers, start=1):
+        sheet.cell(3, column, header)
+        sheet.merge_cells(start_row=3, start_column=column, end_row=4, end_column=column)
+    sheet["G3"] = "集体合同"
+    sheet.merge_cells("G3:H3")
+    sheet["G4"], sheet["H4"] = "签订日期", "到期日期"
+    sheet.append([U[3], "西街道甲厂", "310117102000", "2025年12月", 50, "联合建会",
+                  dt.date(2024, 7, 1), dt.date(2026, 6, 30)])  # fmt: skip
+    sheet.append([U[4], "西街道乙厂", "310117102000", "2025", 30, "未建会"])
+    workbook.create_sheet("填表说明")["A1"] = "请按要求填写"
+    workbook.save(path)
+
+
+@pytest.fixture
+def raw_dir(tmp_path: Path) -> Path:
+    raw = tmp_path / "raw"
+    for folder in ("reference", "returns", "summaries"):
+        (raw / folder).mkdir(parents=True)
+    (raw / "reference/regions.csv").write_text(
+        "区划代码,区划名称,层级,上级区划代码\n310117102000,西街道,街道,310117000000\n",
+        encoding="utf-8",
+    )
+    (raw / "reference/targets.csv").write_text(
+        "年度,区划代码,指标,目标值\n2025,310117000000,工会组建率,95\n", encoding="utf-8"
+    )
+    returns = raw / "returns"
+    (returns / "东镇.csv").write_bytes(
+        (
+            "2025年度企业工会基本情况统计表\n"  # 1
+            "填报单位：东镇总工会\n"  # 2
+            f"{RETURN_HEADER},会员人数,联系电话\n"  # 3
+            f"{U[0]},东镇甲机械有限公司,310117101000,2025,120,单独建会,100\n"  # 4
+            f"{bad_check_char(U[1])},东镇乙厂,310117101000,2025,30,未建会,\n"  # 5
+            ",,,,,,\n"  # 6
+            f"{U[2]},东镇丙厂,310117999000,2025,10,未建会,\n"  # 7: unknown town
+            "合计,,,,160,,100\n"  # 8
+            "备注：本表由镇总工会汇总填报\n"  # 9
+        ).encode("gbk")
+    )
+    write_workbook(returns / "西街道.xlsx")
+    (returns / "bom.csv").write_bytes(
+        f"{RETURN_HEADER}\n{U[5]},BOM厂,310117101000,2025-12,8,单独建会\n".encode("utf-8-sig")
+    )
+    (returns / "tab.csv").write_text(
+        RETURN_HEADER.replace(",", "\t") + f"\n{U[6]}\t制表符厂\t310117101000\t2025\t３０\t无\n",
+        encoding="utf-8",
+    )
+    (returns / "损坏.xlsx").write_bytes(os.urandom(4096))
+    (returns / "空.csv").write_bytes(b"")
+    (returns / "缺列.csv").write_text(
+        f"统一社会信用代码,企业名称,所属镇街代码,职工人数\n{U[7]},缺列厂,310117101000,5\n",
+        encoding="utf-8",
+    )
+    (returns / "只有表头.csv").write_text(f"{RETURN_HEADER}\n", encoding="utf-8")
+    (returns / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
+    (returns / ".hidden.csv").write_text("x", encoding="utf-8")
+    (returns / "~$西街道.xlsx").write_bytes(b"lock")
+    (raw / "summaries/甲区.csv").write_text(
+        "镇街代码,镇街名称,报告期,企业数,已建会企业数,集体合同签订率\n"
+        "310117101000,东镇,2025,100,90,20230%\n",
+        encoding="utf-8",
+    )
+    return raw
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    write_seeds(tmp_path / "seeds")
+    return tmp_path / "seeds"
+
+
+def run(raw_dir: Path, warehouse: Path, seeds: Path, **kwargs) -> load.IngestSummary:
+    return ingest(raw_dir, warehouse, TODAY, load_id="L1", seeds_dir=seeds, **kwargs)
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def snapshot(raw: Path) -> dict[str, tuple[bytes, int]]:
+    return {
+        path.relative_to(raw).as_posix(): (path.read_bytes(), path.stat().st_mtime_ns)
+        for path in raw.rglob("*")
+        if path.is_file()
+    }
+
+
+def test_ingest_reports_every_file_and_loses_no_row(raw_dir, seeds, tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    lines: list[str] = []
+
+    summary = run(raw_dir, warehouse, seeds, progress=lines.append)
+
+    assert summary.files_seen == 12
+    assert summary.files_loaded == 7
+    assert {(src, code) for src, code, _ in summary.unreadable} == {
+        ("returns/old.xls", "unsupported_format"),
+        ("returns/只有表头.csv", "no_data_rows"),
+        ("returns/空.csv", "file_empty"),
+        ("returns/损坏.xlsx", "file_unreadable"),
+        ("returns/缺列.csv", "missing_required_columns"),
+    }
+    assert (summary.rows_read, summary.rows_accepted, summary.rows_quarantined) == (10, 8, 2)
+    assert len(lines) == 12 and lines[0].startswith("[1/12] reference/")
+    assert any("文件 12 个" in line for line in summary.lines())
+
+    audit = query(
+        warehouse,
+        "select source_file, sheet, feed, status, error_code, rows_read, rows_accepted,"
+        " rows_quarantined, unknown_columns, load_id from landing.load_audit"
+        " order by source_file",
+    )
+    assert [row for row in audit if row[3] == "loaded"] == [
+        ("reference/regions.csv", None, "reference", "loaded", None, 1, 1, 0, None, "L1"),
+        ("reference/targets.csv", None, "reference", "loaded", None, 1, 1, 0, None, "L1"),
+        ("returns/bom.csv", None, "returns", "loaded", None, 1, 1, 0, None, "L1"),
+        ("returns/tab.csv", None, "returns", "loaded", None, 1, 1, 0, None, "L1"),
+        ("returns/东镇.csv", None, "returns", "loaded", None, 3, 1, 2, "联系电话", "L1"),
+        ("returns/西街道.xlsx", "企业", "returns", "loaded", None, 2, 2, 0, None, "L1"),
+        ("summaries/甲区.csv", None, "summaries", "loaded", None, 1, 1, 0, None, "L1"),
+    ]
+    assert all(row[5] == row[6] + row[7] for row in audit)
+
+
+def test_unreadable_files_are_audited_with_messages(raw_dir, seeds, tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    run(raw_dir, warehouse, seeds)
+
+    rows = query(
+        warehouse,
+        "select source_file, error_code, message_zh, message_en, rows_read, sha256, file_size"
+        " from landing.load_audit where status = 'unreadable' order by source_file",
+    )
+    by_file = {row[0]: row for row in rows}
+    assert by_file["returns/缺列.csv"][1:3] == (
+        "missing_required_columns",
+        "缺少必填列：报告期、建会形式",
+    )
+    assert by_file["returns/损坏.xlsx"][1] == "file_unreadable"
+    assert by_file["returns/空.csv"][1:] == (
+        "file_empty",
+        "文件是空的",
+        "the file is empty",
+        0,
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+        0,
+    )
+    assert all(row[3] for row in rows)  # an English message beside every Chinese one
+
+
+def test_quarantine_rows_carry_excel_row_numbers_and_the_original_row(raw_dir, seeds, tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    run(raw_dir, warehouse, seeds)
+
+    rows = query(
+        warehouse,
+        "select source_file, sheet, source_row, feed, field, value, reason_code, uscc,"
+        " region_code, period, row_data from landing.quarantine order by source_row",
+    )
+    assert [row[:10] for row in rows] == [
+        ("returns/东镇.csv", None, 5, "returns", "uscc", bad_check_char(U[1]),
+         "uscc_bad_check_char", None, "310117101000", "2025-12"),
+        ("returns/东镇.csv", None, 7, "returns", "region_code", "310117999000",
+         "region_unknown", U[2], "310117999000", "2025-12"),
+    ]  # fmt: skip
+    assert json.loads(rows[1][10]) == {
+        "统一社会信用代码": U[2],
+        "企业名称": "东镇丙厂",
+        "所属镇街代码": "310117999000",
+        "报告期": "2025",
+        "职工人数": "10",
+        "建会形式": "未建会",
+        "会员人数": None,
+        "联系电话": None,
+    }
+
+
+def test_accepted_rows_are_typed_with_lineage(raw_dir, seeds, tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    run(raw_dir, warehouse, seeds)
+
+    returns = query(
+        warehouse,
+        "select source_file, sheet, source_row, uscc, region_code, period, employees,"
+        " union_form, cba_signed_on, members, load_id from landing.enterprise_returns"
+        " order by source_file, source_row",
+    )
+    assert returns == [
+        ("returns/bom.csv", None, 2, U[5], "310117101000", "2025-12", 8, "single", None, None, "L1"),
+        ("returns/tab.csv", None, 2, U[6], "310117101000", "2025-12", 30, "none", None, None, "L1"),
+        ("returns/东镇.csv", None, 4, U[0], "310117101000", "2025-12", 120, "single", None, 100, "L1"),
+        ("returns/西街道.xlsx", "企业", 5, U[3], "310117102000", "2025-12", 50, "joint",
+         dt.date(2024, 7, 1), None, "L1"),
+        ("returns/西街道.xlsx", "企业", 6, U[4], "310117102000", "2025-12", 30, "none", None,
+         None, "L1"),
+    ]  # fmt: skip
+    mtime = dt.datetime.fromtimestamp(int((raw_dir / "returns/bom.csv").stat().st_mtime))
+    assert query(
+        warehouse,
+        "select file_mtime from landing.enterprise_returns where source_file like '%bom%'",
+    ) == [(mtime,)]
+    assert query(warehouse, "select year, region_code, kpi, target from landing.ref_targets") == [
+        (2025, "310117000000", "org_rate", 95.0)
+    ]
+    assert query(warehouse, "select region_code, region_level from landing.ref_regions") == [
+        ("310117102000", "town")
+    ]
+    assert query(
+        warehouse, "select region_code, period, cba_rate from landing.summary_returns"
+    ) == [("310117101000", "2025-12", 20230.0)]
+
+
+def test_raw_files_are_left_byte_identical_with_their_mtimes(raw_dir, seeds, tmp_path):
+    before = snapshot(raw_dir)
+
+    run(raw_dir, tmp_path / "wh.duckdb", seeds)
+
+    assert snapshot(raw_dir) == before
+
+
+def test_a_second_run_replaces_the_first(raw_dir, seeds, tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    run(raw_dir, warehouse, seeds)
+    (raw_dir / "returns/bom.csv").unlink()
+
+    ingest(raw_dir, warehouse, TODAY, load_id="L2", seeds_dir=seeds)
+
+    assert query(warehouse, "select distinct load_id from landing.enterprise_returns") == [("L2",)]
+    assert query(warehouse, "select count(*) from landing.enterprise_returns") == [(4,)]
+    assert query(warehouse, "select count(*) from landing.load_audit") == [(11,)]
+
+
+def test_a_failed_write_leaves_the_previous_load(raw_dir, seeds, tmp_path, monkeypatch):
+    warehouse = tmp_path / "wh.duckdb"
+    run(raw_dir, warehouse, seeds)
+
+    def broken_insert(con, table, frame):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(load, "_insert", broken_insert)
+    with pytest.raises(RuntimeError):
+        ingest(raw_dir, warehouse, TODAY, load_id="L2", seeds_dir=seeds)
+
+    assert query(warehouse, "select distinct load_id from landing.load_audit") == [("L1",)]
+    assert query(warehouse, "select count(*) from landing.enterprise_returns") == [(5,)]
+
+
+def test_without_seeds_the_reference_towns_still_count(raw_dir, tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+
+    summary = ingest(raw_dir, warehouse, TODAY, seeds_dir=tmp_path / "no-seeds")
+
+    accepted = query(warehouse, "select distinct region_code from landing.enterprise_returns")
+    assert accepted == [("310117102000",)]
+    assert summary.rows_read == summary.rows_accepted + summary.rows_quarantined
+
+
+def test_files_are_ordered_by_whole_second_mtime_then_name(tmp_path):
+    returns = tmp_path / "returns"
+    (returns / "sub").mkdir(parents=True)
+    for name, mtime in [("b.csv", 1000.7), ("a.csv", 1000.2), ("sub/c.csv", 999.9)]:
+        (returns / name).write_text("x", encoding="utf-8")
+        os.utime(returns / name, (mtime, mtime))
+    (returns / "~$a.xlsx").write_text("lock", encoding="utf-8")
+    (returns / ".DS_Store").write_text("x", encoding="utf-8")
+
+    files = discover(tmp_path)
+
+    assert [f.source_file for f in files] == ["returns/sub/c.csv", "returns/a.csv", "returns/b.csv"]
+
+
+def test_each_data_sheet_of_a_workbook_gets_an_audit_row(seeds, tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "returns").mkdir(parents=True)
+    workbook = openpyxl.Workbook()
+    for title, serial in (("一月", 0), ("二月", 5)):
+        sheet = workbook.create_sheet(title)
+        sheet.append(RETURN_HEADER.split(","))
+        sheet.append([U[serial], "厂", "310117101000", "2025-01", 5, "无"])
+    workbook.remove(workbook["Sheet"])
+    workbook.save(raw / "returns/两表.xlsx")
+    warehouse = tmp_path / "wh.duckdb"
+
+    ingest(raw, warehouse, TODAY, seeds_dir=seeds)
+
+    assert query(
+        warehouse, "select sheet, rows_read, rows_accepted from landing.load_audit order by sheet"
+    ) == [("一月", 1, 1), ("二月", 1, 1)]

@@ -1,0 +1,223 @@
+"""Header detection, column mapping and data-row selection on grids of strings."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pipelines.ingest.header import parse_reference, parse_table
+from pipelines.ingest.readers import UnreadableFile, read_csv_bytes
+from pipelines.ingest.vocabulary import Feed
+
+RETURN_HEADER = "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式"
+
+
+def grid(text: str):
+    return read_csv_bytes(text.encode("utf-8"))[0].grid
+
+
+def test_header_under_title_lines_maps_columns_and_drops_total_and_notes():
+    table = parse_table(
+        grid(
+            "2024年度企业工会基本情况统计表,,,,,,\n"  # 1
+            "填报单位：东镇总工会,,,,,,\n"  # 2
+            f"{RETURN_HEADER},联系电话\n"  # 3
+            "91310117MA1J00001A,甲厂,310117101000,2024,120,单独建会,5550001\n"  # 4
+            ",,,,,,\n"  # 5
+            "91310117MA1J00002B,乙厂,310117101000,2024,30,未建会,\n"  # 6
+            "合  计,,,,150,,\n"  # 7
+            "备注：本表由镇总工会填报,,,,,,\n"  # 8
+            "91310117MA1J00003C,丙厂,310117101000,2024,1,未建会,\n"  # 9: after a note
+        ),
+        Feed.RETURNS,
+    )
+
+    assert table.header_rows == (3,)
+    assert table.data.columns == [
+        "source_row",
+        "uscc",
+        "enterprise_name",
+        "region_code",
+        "period",
+        "employees",
+        "union_form",
+        "row_data",
+    ]
+    assert table.data["source_row"].to_list() == [4, 6]
+    assert table.data["employees"].to_list() == ["120", "30"]
+    assert table.unknown_columns == ["联系电话"]
+    assert table.missing_required == ()
+
+
+def test_row_data_keeps_original_headers_and_cells_as_written():
+    table = parse_table(
+        grid(
+            f"{RETURN_HEADER},序号\n 91310117MA1J00001A ,甲厂,310117101000,2024年,１２０,单独,7\n"
+        ),
+        Feed.RETURNS,
+    )
+
+    row_data = table.data["row_data"][0]
+    assert "甲厂" in row_data  # not \\u-escaped
+    assert json.loads(row_data) == {
+        "统一社会信用代码": " 91310117MA1J00001A ",
+        "企业名称": "甲厂",
+        "所属镇街代码": "310117101000",
+        "报告期": "2024年",
+        "职工人数": "１２０",
+        "建会形式": "单独",
+        "序号": "7",
+    }
+    assert table.unknown_columns == []  # 序号 is expected, not unknown
+
+
+def test_two_row_merged_header_combines_parent_and_child():
+    table = parse_table(
+        grid(
+            "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,其中,,建会形式,集体合同,\n"
+            ",,,,,女职工,农民工,,签订日期,到期日期\n"
+            "91310117MA1J00001A,甲厂,310117101000,2024,120,50,60,单独建会,2024-03-01,2027-02-28\n"
+        ),
+        Feed.RETURNS,
+    )
+
+    assert table.header_rows == (1, 2)
+    assert table.data.row(0, named=True) | {"row_data": None} == {
+        "source_row": 3,
+        "uscc": "91310117MA1J00001A",
+        "enterprise_name": "甲厂",
+        "region_code": "310117101000",
+        "period": "2024",
+        "employees": "120",
+        "female_employees": "50",
+        "migrant_employees": "60",
+        "union_form": "单独建会",
+        "cba_signed_on": "2024-03-01",
+        "cba_expires_on": "2027-02-28",
+        "row_data": None,
+    }
+    assert list(json.loads(table.data["row_data"][0]))[5:7] == ["其中/女职工", "其中/农民工"]
+
+
+def test_parent_over_a_total_child_means_the_parent():
+    table = parse_table(
+        grid(
+            "统一社会信用代码,企业名称,报告期,职工人数,\n"
+            ",,,合计,其中：女职工\n"
+            "91310117MA1J00001A,甲厂,2024,120,50\n"
+        ),
+        Feed.RETURNS,
+    )
+
+    assert table.data.select("employees", "female_employees").row(0) == ("120", "50")
+
+
+def test_single_header_is_not_merged_with_the_first_data_row():
+    table = parse_table(
+        grid(f"{RETURN_HEADER}\n91310117MA1J00001A,甲厂,310117101000,2024,120,\n"),
+        Feed.RETURNS,
+    )
+
+    assert table.header_rows == (1,)
+    assert table.data["source_row"].to_list() == [2]
+
+
+def test_column_number_row_under_the_header_is_skipped():
+    table = parse_table(
+        grid(f"{RETURN_HEADER}\n甲,乙,1,2,3,4\n91310117MA1J00001A,甲厂,310117101000,2024,120,无\n"),
+        Feed.RETURNS,
+    )
+
+    assert table.data["source_row"].to_list() == [3]
+
+
+def test_total_in_the_second_cell_is_dropped():
+    table = parse_table(
+        grid(
+            f"序号,{RETURN_HEADER}\n1,91310117MA1J00001A,甲厂,310117101000,2024,120,无\n3,小计,,,,120,\n"
+        ),
+        Feed.RETURNS,
+    )
+
+    assert table.data["source_row"].to_list() == [2]
+
+
+def test_enterprise_name_starting_like_a_note_does_not_cut_the_table():
+    table = parse_table(
+        grid(
+            "企业名称,统一社会信用代码,所属镇街代码,报告期,职工人数,建会形式\n"
+            "说明书印刷厂,91310117MA1J00001A,310117101000,2024,12,无\n"
+            "甲厂,91310117MA1J00002B,310117101000,2024,5,无\n"
+        ),
+        Feed.RETURNS,
+    )
+
+    assert table.data["source_row"].to_list() == [2, 3]
+
+
+def test_rows_with_only_a_row_number_are_blank():
+    table = parse_table(
+        grid(
+            f"序号,{RETURN_HEADER}\n1,91310117MA1J00001A,甲厂,310117101000,2024,120,无\n2,,,,,,\n"
+        ),
+        Feed.RETURNS,
+    )
+
+    assert table.data["source_row"].to_list() == [2]
+
+
+def test_missing_required_columns_are_listed():
+    table = parse_table(
+        grid("统一社会信用代码,企业名称,职工人数\n91310117MA1J00001A,甲厂,5\n"), Feed.RETURNS
+    )
+
+    assert [field.header for field in table.missing_required] == [
+        "所属镇街代码",
+        "报告期",
+        "建会形式",
+    ]
+
+
+def test_header_aliases_and_units_are_recognised():
+    table = parse_table(
+        grid("社会信用代码,单位名称,职工人数（人）,会员 人数\n91310117MA1J00001A,甲厂,5,4\n"),
+        Feed.RETURNS,
+    )
+
+    assert table.data.columns[1:5] == ["uscc", "enterprise_name", "employees", "members"]
+
+
+def test_no_header_raises_header_not_found():
+    with pytest.raises(UnreadableFile) as raised:
+        parse_table(grid("随便写的一些字\n1,2,3\n"), Feed.RETURNS)
+
+    assert raised.value.reason_code == "header_not_found"
+    assert raised.value.params["expected"].startswith("统一社会信用代码、企业名称")
+
+
+def test_reference_regions_and_targets_are_told_apart_by_headers():
+    regions = parse_reference(
+        grid("区划代码,区划名称,层级,上级区划代码\n310117,松江区,区,310100\n")
+    )
+    targets = parse_reference(grid("年度,区划代码,指标代码,目标值\n2025,310117,org_rate,95\n"))
+
+    assert regions.feed is Feed.REF_REGIONS and regions.missing_required == ()
+    assert targets.feed is Feed.REF_TARGETS and targets.missing_required == ()
+    assert targets.data.row(0) == (
+        2,
+        "2025",
+        "310117",
+        "org_rate",
+        "95",
+        targets.data["row_data"][0],
+    )
+
+
+def test_summary_header_is_found():
+    table = parse_table(
+        grid("镇街代码,镇街名称,报告期,企业数,签订率\n310117101000,东镇,2025,100,20230%\n"),
+        Feed.SUMMARIES,
+    )
+
+    assert table.data.select("region_code", "cba_rate").row(0) == ("310117101000", "20230%")

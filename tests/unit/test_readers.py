@@ -1,0 +1,184 @@
+"""Files → grids of strings: encodings, delimiters, Excel row numbers, unreadable input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipelines.ingest.readers import UnreadableFile, read_file, sniff_delimiter
+
+GBK_TABLE = (
+    "2024年度企业工会基本情况统计表\n"
+    "填报单位：东镇总工会,,\n"
+    "统一社会信用代码,企业名称,职工人数\n"
+    "91310117MA1J00001A,上海甲机械有限公司,120\n"
+    "\n"
+    "合计,,120\n"
+)
+
+
+def rows(sheet) -> list[tuple]:
+    return sheet.grid.rows()
+
+
+def write(tmp_path: Path, name: str, content: bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content)
+    return path
+
+
+def test_gbk_csv_with_title_lines_keeps_excel_row_numbers(tmp_path):
+    path = write(tmp_path, "a.csv", GBK_TABLE.encode("gbk"))
+
+    [sheet] = read_file(path)
+
+    assert sheet.name is None
+    assert sheet.grid.columns == ["row", "c1", "c2", "c3"]
+    assert rows(sheet) == [
+        (1, "2024年度企业工会基本情况统计表", None, None),
+        (2, "填报单位：东镇总工会", None, None),
+        (3, "统一社会信用代码", "企业名称", "职工人数"),
+        (4, "91310117MA1J00001A", "上海甲机械有限公司", "120"),
+        (5, None, None, None),
+        (6, "合计", None, "120"),
+    ]
+
+
+def test_utf8_with_and_without_bom_read_the_same(tmp_path):
+    plain = read_file(write(tmp_path, "plain.csv", GBK_TABLE.encode("utf-8")))
+    bom = read_file(write(tmp_path, "bom.csv", GBK_TABLE.encode("utf-8-sig")))
+
+    assert rows(plain[0]) == rows(bom[0])
+    assert rows(bom[0])[2][1] == "统一社会信用代码"
+
+
+def test_gb18030_characters_outside_gbk_decode(tmp_path):
+    # 𠀀 (U+20000) exists in GB18030 only.
+    [sheet] = read_file(write(tmp_path, "a.csv", "企业名称,职工人数\n𠀀厂,5\n".encode("gb18030")))
+
+    assert rows(sheet)[1] == (2, "𠀀厂", "5")
+
+
+@pytest.mark.parametrize(
+    ("delimiter", "expected"),
+    [("\t", "\t"), (";", ";"), ("；", "；"), ("，", "，"), (",", ",")],
+)
+def test_delimiter_is_sniffed(tmp_path, delimiter, expected):
+    text = f"企业名称{delimiter}职工人数{delimiter}报告期\n甲厂{delimiter}5{delimiter}2024\n"
+
+    [sheet] = read_file(write(tmp_path, "a.csv", text.encode("utf-8")))
+
+    assert sniff_delimiter(text) == expected
+    assert rows(sheet) == [(1, "企业名称", "职工人数", "报告期"), (2, "甲厂", "5", "2024")]
+
+
+def test_tab_file_with_thousands_separators_is_still_tab_delimited():
+    text = "企业名称\t职工人数\n甲厂\t1,234\n乙厂\t2,345\n"
+
+    assert sniff_delimiter(text) == "\t"
+
+
+def test_note_full_of_fullwidth_commas_does_not_outvote_the_commas():
+    text = "企业名称,职工人数,报告期\n甲厂,5,2024\n备注：一，二，三，四，五，六\n"
+
+    assert sniff_delimiter(text) == ","
+
+
+def test_narrow_title_line_does_not_truncate_wider_rows(tmp_path):
+    text = '标题\n企业名称,职工人数,报告期\n"甲厂\n二分厂",5,2024\n乙厂,6,2024\n'
+
+    [sheet] = read_file(write(tmp_path, "a.csv", text.encode("utf-8")))
+
+    # The quoted line break keeps one record, as Excel shows it: one row.
+    assert rows(sheet) == [
+        (1, "标题", None, None),
+        (2, "企业名称", "职工人数", "报告期"),
+        (3, "甲厂\n二分厂", "5", "2024"),
+        (4, "乙厂", "6", "2024"),
+    ]
+
+
+def test_whitespace_only_cells_are_null(tmp_path):
+    [sheet] = read_file(write(tmp_path, "a.csv", "a,b\n  ,\u3000\nx, y \n".encode()))
+
+    assert rows(sheet) == [(1, "a", "b"), (2, None, None), (3, "x", " y ")]
+
+
+def make_workbook(path: Path) -> None:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "企业"
+    sheet["B3"] = "2024年度企业工会基本情况统计表"  # rows 1-2 blank, column A blank above
+    sheet.append(["统一社会信用代码", "职工人数", "集体合同签订日期", "增幅", "签订时间"])
+    sheet.append(
+        ["91310117MA1J00001A", 120, dt.date(2024, 3, 1), 0.035, dt.datetime(2024, 3, 1, 9, 30)]
+    )
+    sheet.append([None] * 5)
+    sheet.append(["91310117MA1J00002B", 98.0, "2024/3/1", 3.5, None])
+    hidden = workbook.create_sheet("lists")
+    hidden["A1"] = "单独建会"
+    hidden.sheet_state = "hidden"
+    workbook.create_sheet("Sheet3")  # empty
+    workbook.save(path)
+
+
+def test_xlsx_rows_keep_excel_numbers_dates_iso_and_integers_plain(tmp_path):
+    path = tmp_path / "a.xlsx"
+    make_workbook(path)
+
+    sheets = read_file(path)
+
+    # The hidden list sheet and the empty sheet are not the user's data.
+    assert [sheet.name for sheet in sheets] == ["企业"]
+    grid = rows(sheets[0])
+    assert grid[0][0] == 1 and grid[2][:2] == (3, None)
+    assert [cell for cell in grid[2][1:] if cell] == ["2024年度企业工会基本情况统计表"]
+    data = [row for row in grid if row[0] in (5, 7)]
+    values = [[cell for cell in row[1:] if cell is not None] for row in data]
+    assert values == [
+        ["91310117MA1J00001A", "120", "2024-03-01", "0.035", "2024-03-01 09:30:00"],
+        ["91310117MA1J00002B", "98", "2024/3/1", "3.5"],
+    ]
+    assert [row[0] for row in data] == [5, 7]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("corrupt.xlsx", os.urandom(2048), "file_unreadable"),
+        ("zip-but-not-excel.xlsx", b"PK\x03\x04" + os.urandom(512), "file_unreadable"),
+        ("old.xls", b"\xd0\xcf\x11\xe0" + os.urandom(512), "unsupported_format"),
+        ("notes.txt", "企业名称\n".encode(), "unsupported_format"),
+        ("empty.csv", b"", "file_empty"),
+        ("blank.csv", b" \r\n\r\n", "file_empty"),
+        ("commas.csv", b",,,\n,,\n", "file_empty"),
+        ("empty.xlsx", b"", "file_empty"),
+        ("binary.csv", b"\x00\x01\x02abc", "file_unreadable"),
+    ],
+)
+def test_unreadable_input_raises_one_error_with_a_reason(tmp_path, name, content, reason):
+    with pytest.raises(UnreadableFile) as raised:
+        read_file(write(tmp_path, name, content))
+
+    assert raised.value.reason_code == reason
+
+
+def test_workbook_without_any_cell_is_empty(tmp_path):
+    path = tmp_path / "blank.xlsx"
+    openpyxl.Workbook().save(path)
+
+    with pytest.raises(UnreadableFile) as raised:
+        read_file(path)
+
+    assert raised.value.reason_code == "file_empty"
+
+
+def test_unsupported_format_names_the_extension(tmp_path):
+    with pytest.raises(UnreadableFile) as raised:
+        read_file(write(tmp_path, "old.XLS", b"x"))
+
+    assert raised.value.params == {"extension": ".xls"}

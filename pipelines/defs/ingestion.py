@@ -14,8 +14,7 @@ import duckdb
 
 from pipelines import settings
 from pipelines.defs.resources import WarehousePaths
-from pipelines.ingest.load import ingest
-from pipelines.raw_inventory import list_raw_files
+from pipelines.ingest.load import discover, ingest
 
 log = logging.getLogger("gonghui")
 
@@ -32,18 +31,19 @@ LANDING_TABLES: dict[str, str] = {
 @dg.asset(group_name="ingestion", kinds={"python", "file"})
 def raw_inventory(paths: WarehousePaths) -> dg.MaterializeResult:
     """The files waiting in raw/ per feed (returns, summaries, reference); raw/ is never modified."""
-    files = list_raw_files(paths.raw_dir)
+    files = discover(paths.raw_dir)
+    sizes = {f.source_file: f.path.stat().st_size for f in files}
     by_feed: dict[str, int] = {}
     for file in files:
-        by_feed[file.feed] = by_feed.get(file.feed, 0) + 1
+        by_feed[file.folder] = by_feed.get(file.folder, 0) + 1
     preview = "\n".join(
         ["| feed | file | bytes |", "|---|---|---|"]
-        + [f"| {f.feed} | {f.relative} | {f.size:,} |" for f in files[:50]]
+        + [f"| {f.folder} | {f.source_file} | {sizes[f.source_file]:,} |" for f in files[:50]]
     )
     return dg.MaterializeResult(
         metadata={
             "files": len(files),
-            "bytes": sum(f.size for f in files),
+            "bytes": sum(sizes.values()),
             **{f"files_{feed}": count for feed, count in sorted(by_feed.items())},
             "preview": dg.MetadataValue.md(preview),
         }

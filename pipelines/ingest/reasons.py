@@ -107,6 +107,10 @@ ROW_REASONS: dict[str, Reason] = {
         "会员实名制信息采集人数({value})大于会员人数({limit})",
         "members registered ({value}) exceed members ({limit})",
     ),
+    "cba_covered_exceeds_employees": Reason(
+        "集体合同覆盖职工数({value})大于职工人数({limit})",
+        "employees covered by the collective contract ({value}) exceed employees ({limit})",
+    ),
     "cba_expiry_before_signing": Reason(
         "集体合同到期日期({value})不晚于签订日期({limit})",
         "collective contract expires ({value}) on or before it is signed ({limit})",

@@ -91,6 +91,7 @@ _NOT_ABOVE = (
     ("female_members", "female_employees", "female_members_exceed_female"),
     ("migrant_members", "migrant_employees", "migrant_members_exceed_migrant"),
     ("members_registered", "members", "registered_exceeds_members"),
+    ("cba_covered", "employees", "cba_covered_exceeds_employees"),
 )
 _CONTRACTS = (
     ("cba_signed_on", "cba_expires_on", "cba"),

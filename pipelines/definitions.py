@@ -4,11 +4,11 @@ DuckDB allows a single writer, so steps run one after another in the same proces
 (in-process executor) instead of in parallel subprocesses that would fight for the file.
 """
 
+from pathlib import Path
+
 import dagster as dg
 
-from pipelines import defs as defs_module
-
 defs = dg.Definitions.merge(
-    dg.load_defs(defs_module),
+    dg.load_from_defs_folder(path_within_project=Path(__file__).parent),
     dg.Definitions(executor=dg.in_process_executor),
 )

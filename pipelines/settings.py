@@ -4,6 +4,7 @@ inside the repository, so a fresh clone runs without configuration."""
 from __future__ import annotations
 
 import os
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -50,6 +51,11 @@ def prepare_offline_environment() -> None:
     if not instance_yaml.exists() or instance_yaml.read_text(encoding="utf-8") != shipped:
         instance_yaml.write_text(shipped, encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
+    # dbt runs as a subprocess: use the one installed beside this interpreter, also when
+    # .venv/bin is not on PATH (`.venv/bin/gonghui`, `.venv/bin/python -m pytest`).
+    interpreter_bin = str(Path(sys.executable).parent)
+    if interpreter_bin not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = interpreter_bin + os.pathsep + os.environ.get("PATH", "")
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")

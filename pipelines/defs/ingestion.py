@@ -5,7 +5,6 @@ landing tables are produced by one multi-asset rather than by independent assets
 could run in the wrong order.
 """
 
-from __future__ import annotations
 
 import logging
 

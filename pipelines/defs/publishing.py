@@ -1,6 +1,5 @@
 """The publish step: the last asset of a refresh."""
 
-from __future__ import annotations
 
 import dagster as dg
 

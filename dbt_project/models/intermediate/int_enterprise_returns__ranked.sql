@@ -1,0 +1,35 @@
+-- Every accepted row. A later file with the same enterprise and period is a correction (更正):
+-- the latest file modification time wins, ties broken by the larger file name.
+
+with
+
+enterprise_returns as (
+
+    select * from {{ ref('stg_landing__enterprise_returns') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by uscc, period
+            order by file_mtime desc nulls last, source_file desc
+        ) as version_rank
+
+    from enterprise_returns
+
+),
+
+final as (
+
+    select
+        *,
+        version_rank = 1 as is_current
+
+    from ranked
+
+)
+
+select * from final

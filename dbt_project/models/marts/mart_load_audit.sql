@@ -1,0 +1,33 @@
+with
+
+load_audit as (
+
+    select * from {{ ref('stg_landing__load_audit') }}
+
+),
+
+final as (
+
+    select
+        load_id,
+        source_file,
+        feed,
+        sheet,
+        file_mtime,
+        file_size,
+        sha256,
+        status,
+        error_code,
+        message_zh,
+        message_en,
+        rows_read,
+        rows_accepted,
+        rows_quarantined,
+        unknown_columns,
+        loaded_at
+
+    from load_audit
+
+)
+
+select * from final

@@ -1,0 +1,63 @@
+-- The shipped seed, overridden and extended by region files dropped in raw/reference/:
+-- a reference-file row wins on region_code; among reference files the latest file wins.
+
+with
+
+seeded as (
+
+    select
+        cast(region_code as varchar) as region_code,
+        region_name,
+        region_level,
+        nullif(cast(parent_code as varchar), '') as parent_code,
+        'seed' as origin,
+        2 as precedence
+
+    from {{ ref('regions') }}
+
+),
+
+from_files as (
+
+    select
+        region_code,
+        region_name,
+        region_level,
+        parent_code,
+        'reference_file' as origin,
+        1 as precedence
+
+    from {{ ref('stg_landing__ref_regions') }}
+
+    -- the latest file wins when several files name the same region
+    qualify row_number() over (
+        partition by region_code
+        order by file_mtime desc nulls last, source_file desc, source_row desc
+    ) = 1
+
+),
+
+combined as (
+
+    select * from from_files
+    union all
+    select * from seeded
+
+),
+
+final as (
+
+    select
+        region_code,
+        region_name,
+        region_level,
+        parent_code,
+        origin
+
+    from combined
+
+    qualify row_number() over (partition by region_code order by precedence) = 1
+
+)
+
+select * from final

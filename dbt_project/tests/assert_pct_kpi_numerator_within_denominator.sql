@@ -1,0 +1,35 @@
+-- A percentage KPI counts a subset of its denominator, so it can never exceed 100%.
+-- Warn, not error: female/migrant members above female/migrant employees is a data error in
+-- a return (ingestion checks them against the totals only), and must not stop the refresh.
+{{ config(severity='warn') }}
+
+with
+
+kpis as (
+
+    select * from {{ ref('mart_kpi') }}
+
+),
+
+kpi_definitions as (
+
+    select * from {{ ref('kpi_definitions') }}
+
+),
+
+violations as (
+
+    select kpis.*
+
+    from kpis
+
+    inner join kpi_definitions
+        on kpis.kpi = kpi_definitions.kpi
+
+    where
+        kpi_definitions.unit = 'pct'
+        and (kpis.numerator > kpis.denominator or kpis.numerator < 0)
+
+)
+
+select * from violations

@@ -1,0 +1,25 @@
+{#- The listed columns together identify a row (dbt_utils.unique_combination_of_columns,
+    without the package: the project installs no packages). NULLs compare equal here. -#}
+{% test unique_combination(model, combination_of_columns) %}
+
+{%- set columns = combination_of_columns | join(', ') %}
+
+with
+
+duplicates as (
+
+    select
+        {{ columns }},
+        count(*) as row_count
+
+    from {{ model }}
+
+    group by {{ columns }}
+
+    having count(*) > 1
+
+)
+
+select * from duplicates
+
+{% endtest %}

@@ -6,6 +6,7 @@ Every sub-command has bilingual help (`gonghui <command> --help`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -28,16 +29,30 @@ def _set_paths(args: argparse.Namespace) -> None:
     os.environ["GONGHUI_WAREHOUSE"] = str(settings.warehouse_path())
 
 
+def _show_progress() -> None:
+    """Per-file progress of the ingestion on stdout; Dagster's and dbt's chatter stays out."""
+    progress = logging.getLogger("gonghui")
+    progress.setLevel(logging.INFO)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    progress.addHandler(handler)
+
+
 def cmd_refresh(args: argparse.Namespace) -> int:
     from pipelines.refresh import run_refresh
 
     _set_paths(args)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stdout)
+    _show_progress()
     started = time.monotonic()
-    outcome = run_refresh()
+    # dagster-dbt echoes dbt's whole log to stdout: keep it in a file, show progress only.
+    log_path = settings.dagster_home() / "logs" / f"refresh-{time.strftime('%Y%m%d-%H%M%S')}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        outcome = run_refresh()
     for line in outcome.lines():
         print(line)
     print(f"耗时 elapsed: {time.monotonic() - started:.1f} 秒 s")
+    print(f"详细日志 full log: {log_path}")
     return 0 if outcome.success else 1
 
 

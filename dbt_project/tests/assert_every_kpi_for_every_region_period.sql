@@ -1,5 +1,7 @@
 -- Every KPI code appears for every region, level and period in mart_kpi.
 
+{{ config(meta={'dagster': {'ref': {'name': 'mart_kpi'}}}) }}
+
 with
 
 kpis as (

@@ -1,7 +1,7 @@
 -- A percentage KPI counts a subset of its denominator, so it can never exceed 100%.
 -- Warn, not error: female/migrant members above female/migrant employees is a data error in
 -- a return (ingestion checks them against the totals only), and must not stop the refresh.
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'mart_kpi'}}}) }}
 
 with
 

@@ -1,5 +1,7 @@
 -- The city's counts equal the sum of its towns' counts (rates are never averaged).
 
+{{ config(meta={'dagster': {'ref': {'name': 'mart_kpi'}}}) }}
+
 with
 
 kpis as (

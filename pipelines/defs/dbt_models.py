@@ -1,6 +1,5 @@
 """The dbt models, seeds and tests as Dagster assets and asset checks."""
 
-
 from collections.abc import Mapping
 from typing import Any
 

@@ -17,7 +17,26 @@ dbt_project = DbtProject(
     project_dir=settings.DBT_PROJECT_DIR,
     profiles_dir=settings.DBT_PROJECT_DIR,
 )
-# `dagster dev` re-parses on every load; elsewhere (CLI, tests) parse once if missing.
+
+
+def _manifest_is_stale() -> bool:
+    """No manifest yet, or a model, seed, test, macro or yml edited since it was parsed."""
+    if not dbt_project.manifest_path.exists():
+        return True
+    parsed_at = dbt_project.manifest_path.stat().st_mtime
+    sources = settings.DBT_PROJECT_DIR
+    return (
+        any(
+            path.stat().st_mtime > parsed_at
+            for folder in ("models", "seeds", "tests", "macros")
+            for path in (sources / folder).rglob("*")
+            if path.is_file()
+        )
+        or (sources / "dbt_project.yml").stat().st_mtime > parsed_at
+    )
+
+
+# `dagster dev` re-parses on every load; elsewhere (CLI, tests) only when out of date.
 dbt_project.prepare_if_dev()
-if not dbt_project.manifest_path.exists():
+if _manifest_is_stale():
     dbt_project.preparer.prepare(dbt_project)

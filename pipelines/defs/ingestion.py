@@ -5,7 +5,6 @@ landing tables are produced by one multi-asset rather than by independent assets
 could run in the wrong order.
 """
 
-
 import logging
 
 import dagster as dg
@@ -67,7 +66,7 @@ def landing_tables(context: dg.AssetExecutionContext, paths: WarehousePaths):
         paths.raw_dir,
         paths.warehouse_path,
         settings.today(),
-        load_id=context.run_id,
+        load_id=context.run.run_id,
         progress=log.info,
     )
     for line in summary.lines():

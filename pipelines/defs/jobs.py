@@ -13,6 +13,7 @@ refresh_job = dg.define_asset_job(
 )
 
 nightly_refresh = dg.ScheduleDefinition(
+    name="nightly_refresh",
     job=refresh_job,
     cron_schedule="0 2 * * *",
     execution_timezone="Asia/Shanghai",

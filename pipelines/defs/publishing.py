@@ -1,6 +1,5 @@
 """The publish step: the last asset of a refresh."""
 
-
 import dagster as dg
 
 from pipelines.defs.dbt_models import gonghui_dbt_models
@@ -15,5 +14,5 @@ def published_snapshot(context: dg.AssetExecutionContext, paths: WarehousePaths)
     Runs only after every dbt model and test upstream succeeded, so a failed refresh
     leaves the last good snapshot in place.
     """
-    path = publish_snapshot(paths.warehouse_path, paths.publish_dir, context.run_id)
+    path = publish_snapshot(paths.warehouse_path, paths.publish_dir, context.run.run_id)
     return dg.MaterializeResult(metadata={"snapshot": str(path), "bytes": path.stat().st_size})

@@ -56,6 +56,8 @@ def _f(name: str, kind: Kind, *aliases: str, required: bool = False) -> Field:
     return Field(name, kind, aliases, required)
 
 
+# One line per field reads as the table it is.
+# fmt: off
 RETURN_FIELDS: tuple[Field, ...] = (
     _f("uscc", Kind.USCC, "统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "组织机构代码", required=True),
     _f("enterprise_name", Kind.TEXT, "企业名称", "单位名称", "企业(单位)名称", "企业单位名称", "名称", required=True),
@@ -115,6 +117,8 @@ TARGET_FIELDS: tuple[Field, ...] = (
     _f("target", Kind.NUMBER, "目标值", "目标", "目标任务", required=True),
 )
 
+# fmt: on
+
 FIELDS_BY_FEED: dict[Feed, tuple[Field, ...]] = {
     Feed.RETURNS: RETURN_FIELDS,
     Feed.SUMMARIES: SUMMARY_FIELDS,
@@ -124,7 +128,16 @@ FIELDS_BY_FEED: dict[Feed, tuple[Field, ...]] = {
 
 # Lines that are not data rows, recognised by their first non-empty cell.
 TOTAL_LINE_MARKERS: tuple[str, ...] = ("合计", "总计", "小计", "全镇合计", "全街合计")
-NOTE_LINE_MARKERS: tuple[str, ...] = ("备注", "注:", "说明", "填表说明", "填报说明", "填表人", "审核人", "负责人")
+NOTE_LINE_MARKERS: tuple[str, ...] = (
+    "备注",
+    "注:",
+    "说明",
+    "填表说明",
+    "填报说明",
+    "填表人",
+    "审核人",
+    "负责人",
+)
 
 _BRACKETED = re.compile(r"[(\[【<《].*?[)\]】>》]")
 _SPACE = re.compile(r"\s+")

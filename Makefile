@@ -25,7 +25,8 @@ run: setup
 
 serve: setup
 	@echo "仪表盘 dashboard: http://localhost:8501   Dagster: http://localhost:3000"
-	$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000 & dagster_pid=$$!; \
+	mkdir -p "$(DAGSTER_HOME)" && cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000 & dagster_pid=$$!; \
 	trap 'kill $$dagster_pid 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/streamlit run dashboards/app.py --server.port 8501 --server.headless true \
 		--browser.gatherUsageStats false

@@ -42,6 +42,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar
+	$(BIN)/dagster definitions validate -w workspace.yaml
 
 format: setup
 	$(BIN)/ruff check --fix .

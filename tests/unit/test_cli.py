@@ -1,0 +1,41 @@
+"""The command line explains itself in Chinese and English and refuses bad calls clearly."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from pipelines import export
+from pipelines.cli import main
+
+
+@pytest.mark.parametrize(
+    ("argv", "chinese", "english"),
+    [
+        ([], "刷新数仓", "refresh the warehouse"),
+        (["refresh"], "原始文件目录", "raw files folder"),
+        (["export", "kpis"], "报告期", "period"),
+        (["export", "quarantine"], "输出文件", "output file"),
+        (["export", "actions"], "区划代码", "region code"),
+    ],
+)
+def test_every_command_has_bilingual_help(argv, chinese, english, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    assert chinese in text and english in text
+
+
+def test_export_without_a_published_snapshot_says_so(tmp_path, capsys):
+    code = main(
+        ["export", "quarantine", "--out", str(tmp_path / "q.csv"), "--publish-dir", str(tmp_path)]
+    )
+    assert code == 2
+    assert "尚无已发布的数据" in capsys.readouterr().err
+    assert not (tmp_path / "q.csv").exists()
+
+
+def test_export_refuses_other_file_types(tmp_path):
+    with pytest.raises(export.ExportError, match="只支持 .csv 或 .xlsx"):
+        export.write_table(pl.DataFrame({"a": [1]}), tmp_path / "x.pdf", "x")

@@ -39,6 +39,7 @@ def _show_progress() -> None:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    from pipelines.locking import RefreshBusy
     from pipelines.refresh import run_refresh
 
     _set_paths(args)
@@ -47,8 +48,12 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     # dagster-dbt echoes dbt's whole log to stdout: keep it in a file, show progress only.
     log_path = settings.dagster_home() / "logs" / f"refresh-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        outcome = run_refresh()
+    try:
+        with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+            outcome = run_refresh(full=args.full)
+    except RefreshBusy as busy:
+        print(busy, file=sys.stderr)
+        return 3
     for line in outcome.lines():
         print(line)
     print(f"耗时 elapsed: {time.monotonic() - started:.1f} 秒 s")
@@ -109,6 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     _path_options(refresh, raw=True)
+    refresh.add_argument(
+        "--full",
+        action="store_true",
+        help="全部重新解析，不跳过未改动的文件 reparse every file, not only new and changed ones",
+    )
     refresh.set_defaults(handler=cmd_refresh)
 
     exporter = commands.add_parser(

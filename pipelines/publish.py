@@ -32,8 +32,10 @@ def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     return [name for (name,) in rows]
 
 
-def publish_snapshot(warehouse: Path, publish_dir: Path, run_id: str) -> Path:
-    """Copy the warehouse's tables into a new snapshot and make it current."""
+def publish_snapshot(warehouse: Path, publish_dir: Path, run_id: str, fingerprint: str) -> Path:
+    """Copy the warehouse's tables into a new snapshot and make it current.
+
+    `fingerprint` records what the snapshot was built from (pipelines.fingerprint)."""
     publish_dir.mkdir(parents=True, exist_ok=True)
     published_at = datetime.now()
     name = f"{SNAPSHOT_PREFIX}{published_at:%Y%m%dT%H%M%S%f}.duckdb"
@@ -44,8 +46,9 @@ def publish_snapshot(warehouse: Path, publish_dir: Path, run_id: str) -> Path:
         for table in published_tables(con, "wh"):
             con.execute(f'create table main."{table}" as select * from wh.main."{table}"')
         con.execute(
-            "create table snapshot_info as select ?::timestamp as published_at, ? as run_id",
-            [published_at, run_id],
+            "create table snapshot_info as select ?::timestamp as published_at, "
+            "? as run_id, ? as fingerprint",
+            [published_at, run_id, fingerprint],
         )
         con.execute("detach wh")
     final = publish_dir / name

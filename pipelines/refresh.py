@@ -8,6 +8,7 @@ import dagster as dg
 import duckdb
 
 from pipelines import settings
+from pipelines.locking import refresh_lock
 
 QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -23,9 +24,14 @@ class RefreshOutcome:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     kpi_rows: int = 0
+    published: bool = False
 
     def lines(self) -> list[str]:
         status = "成功 succeeded" if self.success else "失败 FAILED"
+        if self.published:
+            status += "，已发布新快照 (new snapshot published)"
+        elif self.success:
+            status += "，没有改动，快照已是最新 (nothing changed, snapshot up to date)"
         lines = [
             f"刷新{status} (run {self.run_id[:8]})",
             f"文件 files read: {self.files}，无法读取 unreadable: {len(self.unreadable)}",
@@ -40,17 +46,26 @@ class RefreshOutcome:
         return lines
 
 
-def run_refresh() -> RefreshOutcome:
-    """The same `refresh` job the schedule runs, executed in process."""
+def run_refresh(*, full: bool = False) -> RefreshOutcome:
+    """The same `refresh` job the schedule runs, executed in process.
+
+    Raises RefreshBusy at once when another refresh holds the warehouse.
+    """
     settings.prepare_offline_environment()
     from pipelines.definitions import defs
 
     job = defs.resolve_job_def("refresh")
-    with dg.DagsterInstance.get() as instance:
+    run_config = {**QUIET_DAGSTER, "ops": {"landing_tables": {"config": {"full": full}}}}
+    with (
+        refresh_lock(settings.warehouse_path(), wait=False),
+        dg.DagsterInstance.get() as instance,
+    ):
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=QUIET_DAGSTER
+            instance=instance, raise_on_error=False, run_config=run_config
         )
     outcome = RefreshOutcome(success=result.success, run_id=result.run_id)
+    materialized = {event.asset_key for event in result.get_asset_materialization_events()}
+    outcome.published = dg.AssetKey("published_snapshot") in materialized
     outcome.failures = [
         f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[0]}"
         for event in result.all_events

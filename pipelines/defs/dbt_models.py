@@ -12,6 +12,8 @@ from dagster_dbt import (
 )
 
 from pipelines.defs.dbt_project import dbt_project
+from pipelines.defs.resources import WarehousePaths
+from pipelines.locking import refresh_lock
 
 
 class GonghuiDbtTranslator(DagsterDbtTranslator):
@@ -30,6 +32,9 @@ class GonghuiDbtTranslator(DagsterDbtTranslator):
         settings=DagsterDbtTranslatorSettings(enable_asset_checks=True)
     ),
 )
-def gonghui_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def gonghui_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, paths: WarehousePaths
+):
     """Seeds, staging, intermediate and mart models, with their dbt tests as asset checks."""
-    yield from dbt.cli(["build"], context=context).stream()
+    with refresh_lock(paths.warehouse_path, wait=True):
+        yield from dbt.cli(["build"], context=context).stream()

@@ -12,18 +12,27 @@ import duckdb
 
 from pipelines import settings
 from pipelines.defs.resources import WarehousePaths
+from pipelines.fingerprint import published_fingerprint, warehouse_fingerprint
 from pipelines.ingest.load import discover, ingest
+from pipelines.locking import refresh_lock
 
 log = logging.getLogger("gonghui")
 
 LANDING_TABLES: dict[str, str] = {
     "enterprise_returns": "企业工会基本情况报表（已通过校验的行）",
+    "enterprise_returns_archive": "改动或删除的文件的旧行（历史）",
     "summary_returns": "镇街工会工作汇总表（已通过校验的行）",
     "ref_regions": "raw/reference 中的区划（覆盖或补充内置种子）",
     "ref_targets": "raw/reference 中的目标任务（覆盖或补充内置种子）",
     "quarantine": "隔离区：未通过校验的行及原因",
     "load_audit": "每个文件的读取记录：读入 = 接受 + 隔离",
 }
+
+
+class IngestConfig(dg.Config):
+    """`full`: reparse every file, not only new and changed ones (gonghui refresh --full)."""
+
+    full: bool = False
 
 
 @dg.asset(group_name="ingestion", kinds={"python", "file"})
@@ -56,21 +65,30 @@ def raw_inventory(paths: WarehousePaths) -> dg.MaterializeResult:
             group_name="ingestion",
             kinds={"polars", "duckdb"},
             deps=[raw_inventory],
+            skippable=True,
         )
         for table, description in LANDING_TABLES.items()
     ],
 )
-def landing_tables(context: dg.AssetExecutionContext, paths: WarehousePaths):
-    """Parse and validate every file in raw/ into the landing schema (Polars → DuckDB)."""
-    summary = ingest(
-        paths.raw_dir,
-        paths.warehouse_path,
-        settings.today(),
-        load_id=context.run.run_id,
-        progress=log.info,
-    )
+def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, paths: WarehousePaths):
+    """Parse and validate new and changed files in raw/ into the landing schema
+    (Polars → DuckDB). When neither raw/ nor the dbt project changed since the current
+    snapshot, nothing is materialised, so dbt and publish are skipped."""
+    with refresh_lock(paths.warehouse_path, wait=True):
+        summary = ingest(
+            paths.raw_dir,
+            paths.warehouse_path,
+            settings.today(),
+            load_id=context.run.run_id,
+            progress=log.info,
+            full=config.full,
+        )
     for line in summary.lines():
-        context.log.info(line)
+        log.info(line)
+    current = warehouse_fingerprint(paths.warehouse_path)
+    if not config.full and current == published_fingerprint(paths.publish_dir):
+        context.log.info("已发布的快照已是最新，跳过建模与发布 / snapshot is up to date: skipping")
+        return
     with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
         counts = {
             table: con.execute(f"select count(*) from landing.{table}").fetchone()[0]
@@ -82,6 +100,8 @@ def landing_tables(context: dg.AssetExecutionContext, paths: WarehousePaths):
             metadata={
                 "dagster/row_count": rows,
                 "files_seen": summary.files_seen,
+                "files_parsed": summary.files_parsed,
+                "files_unchanged": summary.files_unchanged,
                 "files_unreadable": len(summary.unreadable),
             },
         )

@@ -4,6 +4,8 @@ import dagster as dg
 
 from pipelines.defs.dbt_models import gonghui_dbt_models
 from pipelines.defs.resources import WarehousePaths
+from pipelines.fingerprint import warehouse_fingerprint
+from pipelines.locking import refresh_lock
 from pipelines.publish import publish_snapshot
 
 
@@ -14,5 +16,9 @@ def published_snapshot(context: dg.AssetExecutionContext, paths: WarehousePaths)
     Runs only after every dbt model and test upstream succeeded, so a failed refresh
     leaves the last good snapshot in place.
     """
-    path = publish_snapshot(paths.warehouse_path, paths.publish_dir, context.run.run_id)
+    with refresh_lock(paths.warehouse_path, wait=True):
+        fingerprint = warehouse_fingerprint(paths.warehouse_path)
+        path = publish_snapshot(
+            paths.warehouse_path, paths.publish_dir, context.run.run_id, fingerprint
+        )
     return dg.MaterializeResult(metadata={"snapshot": str(path), "bytes": path.stat().st_size})

@@ -124,7 +124,25 @@ Labelled = list[tuple[str | None, list[str]]]  # per column: label, texts to try
 
 
 def _label_single(cells: Sequence[str | None]) -> Labelled:
-    return [(cell.strip(), [cell]) if cell else (None, []) for cell in cells]
+    """One header row. A "parent/child" cell is a two-row header flattened by our own
+    quarantine export, and is matched like the two rows it came from."""
+    labelled: Labelled = []
+    for cell in cells:
+        if not cell:
+            labelled.append((None, []))
+            continue
+        top, _, below = cell.strip().partition("/")
+        texts = [cell, *_texts(top, below)] if top and below else [cell]
+        labelled.append((cell.strip(), texts))
+    return labelled
+
+
+def _texts(top: str, below: str) -> list[str]:
+    """Spellings to try for a child header under a parent, most specific first."""
+    texts = [top + below, f"{top}:{below}", below]
+    if fold_header(below) in _TOTAL_FOLDED:
+        texts.append(top)
+    return texts
 
 
 def _label_double(parent: Sequence[str | None], child: Sequence[str | None]) -> Labelled:
@@ -144,10 +162,7 @@ def _label_double(parent: Sequence[str | None], child: Sequence[str | None]) -> 
             group = top if below else None
         top = top or (group if below else "")
         if top and below:
-            texts = [top + below, f"{top}:{below}", below]
-            if fold_header(below) in _TOTAL_FOLDED:
-                texts.append(top)
-            labelled.append((f"{top}/{below}", texts))
+            labelled.append((f"{top}/{below}", _texts(top, below)))
         elif top or below:
             labelled.append((top or below, [top or below]))
         else:

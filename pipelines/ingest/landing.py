@@ -101,9 +101,24 @@ TABLES: dict[str, str] = {
 }
 
 
+# Tables that outlive a full reload: the history of replaced and removed files, and the
+# state the last load was made under (see pipelines.ingest.registry).
+KEPT_TABLES: dict[str, str] = {
+    "enterprise_returns_archive": f"""{TABLES["enterprise_returns"]},
+    archived_at TIMESTAMP NOT NULL,
+    archive_reason VARCHAR NOT NULL""",
+    "ingest_state": """
+    state_key VARCHAR NOT NULL,
+    loaded_at TIMESTAMP NOT NULL""",
+}
+
+
 def create_landing_tables(con: duckdb.DuckDBPyConnection, *, replace: bool = False) -> None:
-    """Create every landing table (empty). With replace, drop what is there first."""
+    """Create every landing table (empty). With replace, drop what is there first,
+    except the tables in KEPT_TABLES, which are only created when missing."""
     con.execute(f"create schema if not exists {SCHEMA}")
     verb = "create or replace table" if replace else "create table if not exists"
     for name, columns in TABLES.items():
         con.execute(f"{verb} {SCHEMA}.{name} ({columns})")
+    for name, columns in KEPT_TABLES.items():
+        con.execute(f"create table if not exists {SCHEMA}.{name} ({columns})")

@@ -23,7 +23,7 @@ import duckdb
 import polars as pl
 
 from pipelines import settings
-from pipelines.ingest import reasons
+from pipelines.ingest import reasons, registry
 from pipelines.ingest.header import ParsedTable, parse_reference, parse_table
 from pipelines.ingest.landing import SCHEMA, create_landing_tables
 from pipelines.ingest.readers import Sheet, UnreadableFile, read_file
@@ -96,17 +96,32 @@ class FeedCounts:
 @dataclass
 class IngestSummary:
     load_id: str
+    full: bool = True
+    plan_reason: str = ""
     files_seen: int = 0
+    files_parsed: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
     files_loaded: int = 0
     unreadable: list[tuple[str, str, str]] = field(default_factory=list)
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
     by_feed: dict[str, FeedCounts] = field(default_factory=dict)
+    changed: bool = True
 
     def lines(self) -> list[str]:
         """A short account of the run, Chinese first, English beside it."""
+        if not self.changed:
+            return [
+                f"没有新增或改动的文件（{self.files_unchanged} 个未变），无需重建 / "
+                f"no new or changed files ({self.files_unchanged} unchanged): nothing to do"
+            ]
+        mode = "全量 full" if self.full else "增量 incremental"
         out = [
+            f"{mode} ({self.plan_reason}): 解析 {self.files_parsed} 个，未变跳过 "
+            f"{self.files_unchanged} 个，移除 {self.files_removed} 个 / parsed "
+            f"{self.files_parsed}, unchanged {self.files_unchanged}, removed {self.files_removed}",
             f"文件 {self.files_seen} 个，载入 {self.files_loaded} 个，无法读取 "
             f"{len(self.unreadable)} 个 / files: {self.files_seen} seen, "
             f"{self.files_loaded} loaded, {len(self.unreadable)} unreadable",
@@ -134,16 +149,30 @@ def ingest(
     load_id: str | None = None,
     progress: Callable[[str], None] | None = None,
     seeds_dir: Path | None = None,
+    full: bool = False,
 ) -> IngestSummary:
-    """Reload every landing table from the files under raw_dir.
+    """Bring the landing tables up to date with the files under raw_dir.
 
+    Only new and changed files are parsed (see `registry`); `full` reparses everything.
     `seeds_dir` (default: the dbt project's seeds) supplies the shipped regions and KPI
     codes; reference files under raw_dir/reference extend them.
     """
     load_id = load_id or f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     seeds_dir = seeds_dir or settings.DBT_PROJECT_DIR / "seeds"
     files = discover(raw_dir)
-    report = _Progress(len(files), progress)
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        hashes = dict(
+            zip(
+                [f.source_file for f in files],
+                pool.map(registry.file_sha256, [f.path for f in files]),
+                strict=True,
+            )
+        )
+    state = registry.state_key(seeds_dir, today)
+    plan = registry.make_plan(files, hashes, registry.previous_load(warehouse), state, full=full)
+    if plan.nothing_to_do:
+        return summarise(load_id, [], plan)
+    report = _Progress(len(plan.parse), progress)
     seed_codes, seed_towns = seed_region_codes(seeds_dir / "regions.csv")
     known_kpis, kpi_names = seed_kpis(seeds_dir / "kpi_definitions.csv")
 
@@ -151,13 +180,16 @@ def ingest(
         return ValidationContext(codes, today, known_kpis, kpi_names)
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        references = list(pool.map(_parse_file, [f for f in files if f.folder == "reference"]))
+        references = list(pool.map(_parse_file, [f for f in plan.parse if f.folder == "reference"]))
         # The towns that reference regions add must be known before returns are validated;
         # regions are validated again below with the rest (reference files are small).
         regions_only = {Feed.REF_REGIONS: context(seed_codes)}
-        ref_codes, ref_towns = _accepted_regions(
-            _validate_file(parsed, regions_only) for parsed in references
-        )
+        if plan.full:
+            ref_codes, ref_towns = _accepted_regions(
+                _validate_file(parsed, regions_only) for parsed in references
+            )
+        else:
+            ref_codes, ref_towns = _landed_regions(warehouse)
         contexts = {
             **regions_only,
             Feed.REF_TARGETS: context(seed_codes | ref_codes),
@@ -167,13 +199,13 @@ def ingest(
         outcomes = [_validate_file(parsed, contexts) for parsed in references]
         for outcome in outcomes:
             report(outcome)
-        others = [f for f in files if f.folder != "reference"]
+        others = [f for f in plan.parse if f.folder != "reference"]
         for outcome in pool.map(lambda raw: _validate_file(_parse_file(raw), contexts), others):
             report(outcome)
             outcomes.append(outcome)
 
-    _write(warehouse, outcomes, load_id)
-    return summarise(load_id, outcomes)
+    _write(warehouse, outcomes, load_id, plan, state)
+    return summarise(load_id, outcomes, plan)
 
 
 def discover(raw_dir: Path) -> list[RawFile]:
@@ -339,7 +371,11 @@ def _accepted_regions(outcomes: Iterable[FileOutcome]) -> tuple[frozenset[str], 
 # ---------------------------------------------------------------- writing
 
 
-def _write(warehouse: Path, outcomes: list[FileOutcome], load_id: str) -> None:
+def _write(
+    warehouse: Path, outcomes: list[FileOutcome], load_id: str, plan: registry.Plan, state: str
+) -> None:
+    """Apply the plan in ONE transaction: archive what is replaced or removed, drop the
+    old rows of reparsed files (or every row, when full), insert the new ones."""
     frames: dict[str, list[pl.DataFrame]] = {name: [] for name in TABLE_BY_FEED.values()}
     frames["quarantine"] = []
     for outcome in outcomes:
@@ -353,16 +389,67 @@ def _write(warehouse: Path, outcomes: list[FileOutcome], load_id: str) -> None:
     with duckdb.connect(str(warehouse)) as con:
         con.begin()
         try:
-            create_landing_tables(con, replace=True)
+            create_landing_tables(con)
+            _archive(con, plan.replaced, "replaced")
+            _archive(con, plan.removed, "removed")
+            if plan.full:
+                create_landing_tables(con, replace=True)
+            else:
+                _forget(con, [f.source_file for f in plan.parse] + plan.removed)
+                _move_mtimes(con, plan.touched)
             for table, parts in frames.items():
                 non_empty = [part for part in parts if part.height]
                 if non_empty:
                     combined = pl.concat(non_empty, how="diagonal_relaxed")
                     _insert(con, table, combined.with_columns(pl.lit(load_id).alias("load_id")))
+            con.execute(f"delete from {SCHEMA}.ingest_state")
+            con.execute(f"insert into {SCHEMA}.ingest_state values (?, now())", [state])
             con.commit()
         except BaseException:
             con.rollback()
             raise
+
+
+def _archive(con: duckdb.DuckDBPyConnection, sources: list[str], reason: str) -> None:
+    """Keep the enterprise rows of replaced or removed files in the history."""
+    if sources:
+        con.execute(
+            f"insert into {SCHEMA}.enterprise_returns_archive "
+            f"select *, now(), ? from {SCHEMA}.enterprise_returns "
+            f"where source_file in (select unnest(?::varchar[]))",
+            [reason, sources],
+        )
+
+
+def _forget(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
+    """Drop every landing row (and audit row) that came from these files."""
+    if not sources:
+        return
+    for table in (*TABLE_BY_FEED.values(), "quarantine", "load_audit"):
+        con.execute(
+            f"delete from {SCHEMA}.{table} where source_file in (select unnest(?::varchar[]))",
+            [sources],
+        )
+
+
+def _move_mtimes(con: duckdb.DuckDBPyConnection, touched: list[RawFile]) -> None:
+    """Same content, new modification time: only the lineage that orders corrections moves."""
+    for raw in touched:
+        for table in (*TABLE_BY_FEED.values(), "quarantine", "load_audit"):
+            con.execute(
+                f"update {SCHEMA}.{table} set file_mtime = ? where source_file = ?",
+                [raw.mtime, raw.source_file],
+            )
+
+
+def _landed_regions(warehouse: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """(all codes, town codes) of the reference regions already in the landing table."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(f"select region_code, region_level from {SCHEMA}.ref_regions").fetchall()
+    return (
+        frozenset(code for code, _ in rows),
+        frozenset(code for code, level in rows if level == "town"),
+    )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
@@ -453,8 +540,17 @@ class _Progress:
                 )
 
 
-def summarise(load_id: str, outcomes: list[FileOutcome]) -> IngestSummary:
-    summary = IngestSummary(load_id, files_seen=len(outcomes))
+def summarise(load_id: str, outcomes: list[FileOutcome], plan: registry.Plan) -> IngestSummary:
+    summary = IngestSummary(
+        load_id,
+        full=plan.full,
+        plan_reason=plan.reason,
+        files_seen=len(plan.parse) + len(plan.touched) + len(plan.unchanged),
+        files_parsed=len(plan.parse),
+        files_unchanged=len(plan.unchanged) + len(plan.touched),
+        files_removed=len(plan.removed),
+        changed=not plan.nothing_to_do,
+    )
     for outcome in outcomes:
         counts = summary.by_feed.setdefault(outcome.raw.folder, FeedCounts())
         counts.files += 1

@@ -17,6 +17,8 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
+from pipelines.ingest.xlsx_cells import Overrides, cell_overrides
+
 CSV_SUFFIXES = frozenset({".csv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
 
@@ -30,6 +32,13 @@ _SNIFF_CHARS = 64 * 1024
 _SNIFF_LINES = 50
 _QUOTED = re.compile(r'"[^"]*"')
 _ZIP_MAGIC = b"PK\x03\x04"
+# Office's compound (OLE) container: an old .xls, or an XLSX saved with an open password,
+# which Office wraps, encrypted, in a stream of this name.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+# A UTF-8 file with a few stray bytes (a cell pasted from a GBK file) is still UTF-8: at
+# most this share of undecodable bytes is replaced (U+FFFD) instead of reading it as GBK.
+_MAX_STRAY_BYTES = 0.001
 # calamine renders a date cell as a midnight datetime; the date is what the user typed.
 _MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
 
@@ -113,12 +122,29 @@ def decode_text(data: bytes) -> str:
         raise UnreadableFile("file_unreadable", f"bad text after BOM: {error}") from error
     if b"\x00" in data:
         raise UnreadableFile("file_unreadable", "binary content (NUL bytes) in a CSV file")
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if _mostly_utf8(data):
+        return data.decode("utf-8", errors="replace")
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
     raise UnreadableFile("file_unreadable", "neither UTF-8 nor GB18030 text")
+
+
+def _mostly_utf8(data: bytes) -> bool:
+    """Valid UTF-8 except for a few stray bytes, with real multi-byte characters in it.
+
+    GBK text decoded as UTF-8 fails on nearly every Chinese character, so a handful of
+    failures among many good UTF-8 characters means a UTF-8 file with a damaged cell.
+    """
+    text = data.decode("utf-8", errors="replace")
+    stray = text.count("\ufffd")
+    multibyte = sum(1 for char in text if ord(char) > 0x7F) - stray
+    return multibyte > 10 * stray and stray <= max(1, len(data) * _MAX_STRAY_BYTES)
 
 
 def sniff_delimiter(text: str) -> str:
@@ -144,8 +170,13 @@ def sniff_delimiter(text: str) -> str:
 
 def read_xlsx_bytes(data: bytes) -> list[Sheet]:
     """Every visible sheet as strings, from row 1 so row numbers match Excel."""
+    if data.startswith(_OLE_MAGIC) and _ENCRYPTED_STREAM in data:
+        raise UnreadableFile("file_encrypted", "password-protected (encrypted) workbook")
+    if data.startswith(_OLE_MAGIC):
+        raise UnreadableFile("file_unreadable", "an old-format (.xls) workbook named .xlsx")
     if not data.startswith(_ZIP_MAGIC):
         raise UnreadableFile("file_unreadable", "not an XLSX (zip) file")
+    overrides = cell_overrides(data)
     try:
         reader = fastexcel.read_excel(data)
         sheets = []
@@ -155,10 +186,41 @@ def read_xlsx_bytes(data: bytes) -> list[Sheet]:
             sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
             if sheet.visible != "visible":
                 continue
-            sheets.append(Sheet(name, _finish(sheet.to_polars(), excel=True)))
+            frame = _override(sheet.to_polars(), overrides.get(name, {}))
+            sheets.append(Sheet(name, _finish(frame, excel=True)))
     except fastexcel.FastExcelError as error:
         raise UnreadableFile("file_unreadable", f"XLSX error: {error}") from error
     return sheets
+
+
+def _override(frame: pl.DataFrame, cells: Overrides) -> pl.DataFrame:
+    """Put the text Excel shows (#N/A, 100%) into cells calamine left empty or bare."""
+    cells = {key: text for key, text in cells.items() if key[1] >= 1}
+    if not cells:
+        return frame
+    width = max(frame.width, *(column for _, column in cells))
+    height = max(frame.height, *(row for row, _ in cells))
+    names = [f"c{i}" for i in range(1, width + 1)]
+    grown = pl.DataFrame(
+        {name: pl.Series(name, [None] * (height - frame.height), pl.String) for name in names}
+    )
+    frame = pl.concat(
+        [
+            frame.select(
+                *(pl.col(old).cast(pl.String).alias(new) for old, new in zip(frame.columns, names)),
+                *(pl.lit(None, pl.String).alias(name) for name in names[frame.width :]),
+            ),
+            grown,
+        ]
+    )
+    by_column: dict[str, tuple[list[int], list[str]]] = {}
+    for (row, column), text in cells.items():
+        indices, texts = by_column.setdefault(names[column - 1], ([], []))
+        indices.append(row - 1)
+        texts.append(text)
+    return frame.with_columns(
+        frame[name].scatter(indices, texts) for name, (indices, texts) in by_column.items()
+    )
 
 
 def _finish(frame: pl.DataFrame, *, excel: bool = False) -> pl.DataFrame:

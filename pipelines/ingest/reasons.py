@@ -127,6 +127,10 @@ ROW_REASONS: dict[str, Reason] = {
         "工资专项集体合同期限超过3年：{limit}签订，{value}到期",
         "wage agreement term exceeds 3 years: signed {limit}, expires {value}",
     ),
+    "signed_in_future": Reason(
+        _CELL + "晚于今天（{today}），签订日期不能是将来",
+        "{field} '{value}' is in the future (today is {today})",
+    ),
     "duplicate_in_file": Reason(
         "与本表第{first_row}行重复（{key}相同），以第{first_row}行为准",
         "duplicates row {first_row} of this file (same {key_en}); row {first_row} is kept",
@@ -149,6 +153,10 @@ FILE_REASONS: dict[str, Reason] = {
     "file_unreadable": Reason(
         "文件无法打开或读取（{detail}），请确认文件未损坏、未加密",
         "the file cannot be read ({detail})",
+    ),
+    "file_encrypted": Reason(
+        "文件设置了打开密码（已加密），无法读取，请取消密码后重新保存为 .xlsx",
+        "the workbook is password-protected (encrypted); remove the password and save again",
     ),
     "file_empty": Reason("文件是空的", "the file is empty"),
     "header_not_found": Reason(

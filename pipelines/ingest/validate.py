@@ -224,6 +224,12 @@ def _row_checks(
         future = _value("period") > context.today.strftime("%Y-%m")
         today = pl.lit(context.today.isoformat())
         checks.append(_Check("period", "period_in_future", future, {"today": today}))
+    # An expiry date lies ahead by nature; a signing date cannot.
+    for signed, _, _ in _CONTRACTS:
+        if signed in names:
+            today = pl.lit(context.today.isoformat())
+            later = _value(signed) > context.today
+            checks.append(_Check(signed, "signed_in_future", later, {"today": today}))
     if feed in _RANGE_CHECKED:
         for name in (n for n in names if kinds[n] is Kind.PCT):
             checks.append(_Check(name, "pct_out_of_range", ~_value(name).is_between(0, 100)))

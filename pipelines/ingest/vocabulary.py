@@ -161,6 +161,26 @@ def alias_index(feed: Feed) -> dict[str, str]:
     return index
 
 
-# Headers that carry no data of their own (row numbers, free remarks): kept in row_data
-# but not reported as unknown columns.
-IGNORED_HEADERS: tuple[str, ...] = ("序号", "编号", "行号", "备注", "说明")
+# Columns `gonghui export quarantine` writes beside the clerk's own. A fixed file sent back
+# carries them, and they are neither data nor unknown columns.
+QUARANTINE_EXPORT_HEADERS: dict[str, str] = {
+    "town": "镇街 town",
+    "message_zh": "原因",
+    "message_en": "reason",
+    "reason_code": "原因代码 reason_code",
+    "is_resolved": "已更正 resolved",
+    "source_file": "原文件 source_file",
+    "sheet": "原工作表 sheet",
+    "source_row": "原行号 row",
+}
+
+# Headers that carry no data of their own (row numbers, free remarks, our export's
+# reason columns): kept in row_data but not reported as unknown columns.
+IGNORED_HEADERS: tuple[str, ...] = (
+    "序号",
+    "编号",
+    "行号",
+    "备注",
+    "说明",
+    *QUARANTINE_EXPORT_HEADERS.values(),
+)

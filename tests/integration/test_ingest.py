@@ -272,16 +272,35 @@ def test_raw_files_are_left_byte_identical_with_their_mtimes(raw_dir, seeds, tmp
     assert snapshot(raw_dir) == before
 
 
-def test_a_second_run_replaces_the_first(raw_dir, seeds, tmp_path):
+def test_a_removed_file_leaves_the_landing_tables_for_the_archive(raw_dir, seeds, tmp_path):
     warehouse = tmp_path / "wh.duckdb"
     run(raw_dir, warehouse, seeds)
     (raw_dir / "returns/bom.csv").unlink()
 
-    ingest(raw_dir, warehouse, TODAY, load_id="L2", seeds_dir=seeds)
+    summary = ingest(raw_dir, warehouse, TODAY, load_id="L2", seeds_dir=seeds)
 
-    assert query(warehouse, "select distinct load_id from landing.enterprise_returns") == [("L2",)]
+    assert (summary.full, summary.files_parsed, summary.files_removed) == (False, 0, 1)
+    # the other files were not parsed again: their rows keep the first load's id
+    assert query(warehouse, "select distinct load_id from landing.enterprise_returns") == [("L1",)]
     assert query(warehouse, "select count(*) from landing.enterprise_returns") == [(4,)]
     assert query(warehouse, "select count(*) from landing.load_audit") == [(11,)]
+    assert query(
+        warehouse,
+        "select source_file, archive_reason, count(*) from landing.enterprise_returns_archive "
+        "group by all",
+    ) == [("returns/bom.csv", "removed", 1)]
+
+
+def test_a_full_reload_reparses_every_file(raw_dir, seeds, tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    run(raw_dir, warehouse, seeds)
+
+    summary = ingest(raw_dir, warehouse, TODAY, load_id="L2", seeds_dir=seeds, full=True)
+
+    assert summary.full and summary.files_parsed == 12
+    assert query(warehouse, "select distinct load_id from landing.enterprise_returns") == [("L2",)]
+    assert query(warehouse, "select count(*) from landing.enterprise_returns") == [(5,)]
+    assert query(warehouse, "select count(*) from landing.enterprise_returns_archive") == [(0,)]
 
 
 def test_a_failed_write_leaves_the_previous_load(raw_dir, seeds, tmp_path, monkeypatch):
@@ -293,7 +312,7 @@ def test_a_failed_write_leaves_the_previous_load(raw_dir, seeds, tmp_path, monke
 
     monkeypatch.setattr(load, "_insert", broken_insert)
     with pytest.raises(RuntimeError):
-        ingest(raw_dir, warehouse, TODAY, load_id="L2", seeds_dir=seeds)
+        ingest(raw_dir, warehouse, TODAY, load_id="L2", seeds_dir=seeds, full=True)
 
     assert query(warehouse, "select distinct load_id from landing.load_audit") == [("L1",)]
     assert query(warehouse, "select count(*) from landing.enterprise_returns") == [(5,)]

@@ -1,5 +1,6 @@
 -- Every accepted row. A later file with the same enterprise and period is a correction (更正):
--- the latest file modification time wins, ties broken by the larger file name.
+-- the latest file modification time wins, ties broken by the larger file name. Rows of
+-- replaced or removed files (archived) are history only, never current.
 
 with
 
@@ -14,7 +15,7 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by uscc, period
+            partition by uscc, period, archived_at is null
             order by file_mtime desc nulls last, source_file desc
         ) as version_rank
 
@@ -26,7 +27,7 @@ final as (
 
     select
         *,
-        version_rank = 1 as is_current
+        archived_at is null and version_rank = 1 as is_current
 
     from ranked
 

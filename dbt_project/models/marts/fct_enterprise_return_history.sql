@@ -1,4 +1,5 @@
--- Every accepted return, superseded versions included (is_current = false).
+-- Every accepted return, superseded versions and rows of replaced or removed files
+-- included (is_current = false).
 
 with
 
@@ -59,7 +60,9 @@ final as (
         ranked_returns.sheet,
         ranked_returns.source_row,
         ranked_returns.file_mtime,
-        ranked_returns.load_id
+        ranked_returns.load_id,
+        ranked_returns.archived_at,
+        ranked_returns.archive_reason
 
     from ranked_returns
 

@@ -1,8 +1,29 @@
+-- Current landing rows and the archived rows of replaced or removed files (archived_at set).
+
 with
+
+current_rows as (
+
+    select
+        *,
+        null::timestamp as archived_at,
+        null::varchar as archive_reason
+
+    from {{ source('landing', 'enterprise_returns') }}
+
+),
+
+archived_rows as (
+
+    select * from {{ source('landing', 'enterprise_returns_archive') }}
+
+),
 
 source as (
 
-    select * from {{ source('landing', 'enterprise_returns') }}
+    select * from current_rows
+    union all by name
+    select * from archived_rows
 
 ),
 
@@ -48,7 +69,9 @@ renamed as (
         sheet,
         source_row,
         file_mtime,
-        load_id
+        load_id,
+        archived_at,
+        archive_reason
 
     from source
 

@@ -1,0 +1,137 @@
+"""The file registry: which files under raw/ need parsing in this run.
+
+The registry is `landing.load_audit` itself (source file, content hash, modification
+time of every file loaded before), so it can never disagree with what the landing
+tables hold. A file whose content hash is unchanged is never parsed again; a file whose
+hash is unchanged but whose mtime moved only has its lineage updated (mtime orders
+corrections). A change in reference data, in the shipped seeds or in the month of
+"today" (the future-period check) can change how every row validates, so it forces a
+full reload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.ingest.landing import SCHEMA
+
+
+@dataclass(frozen=True)
+class Registered:
+    sha256: str | None
+    mtime: datetime | None
+
+
+@dataclass
+class Plan:
+    """What to do with each file; `full` means every landing table is rebuilt."""
+
+    full: bool
+    reason: str
+    parse: list = field(default_factory=list)  # RawFile: new or changed (all files when full)
+    touched: list = field(default_factory=list)  # RawFile: same content, new mtime
+    unchanged: list = field(default_factory=list)  # RawFile
+    replaced: list[str] = field(default_factory=list)  # source files whose old rows go
+    removed: list[str] = field(default_factory=list)  # source files no longer in raw/
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return not (self.full or self.parse or self.touched or self.removed)
+
+
+def file_sha256(path: Path) -> str | None:
+    """Content hash, or None when the file cannot be read (the parser will say why)."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def state_key(seeds_dir: Path, today: date) -> str:
+    """What, besides raw/, decides how rows validate: the seeds and the current month."""
+    digest = hashlib.sha256(f"{today:%Y-%m}".encode())
+    for name in ("regions.csv", "kpi_definitions.csv"):
+        seed = seeds_dir / name
+        digest.update(seed.read_bytes() if seed.exists() else b"-")
+    return digest.hexdigest()
+
+
+def previous_load(warehouse: Path) -> tuple[dict[str, Registered], str | None] | None:
+    """The registry and state key of the last load, or None if there was none."""
+    if not warehouse.exists():
+        return None
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = {
+            name
+            for (name,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = ?",
+                [SCHEMA],
+            ).fetchall()
+        }
+        if not {"load_audit", "ingest_state"} <= tables:
+            return None
+        rows = con.execute(
+            f"select source_file, any_value(sha256), any_value(file_mtime) "
+            f"from {SCHEMA}.load_audit group by source_file"
+        ).fetchall()
+        state = con.execute(f"select state_key from {SCHEMA}.ingest_state").fetchone()
+    registry = {source: Registered(sha, mtime) for source, sha, mtime in rows}
+    return registry, state[0] if state else None
+
+
+def make_plan(
+    files: list, hashes: dict[str, str | None], previous, state: str, *, full: bool
+) -> Plan:
+    """Compare the files found with the registry of the last load."""
+    if full:
+        return _full(files, hashes, previous, "requested (--full)")
+    if previous is None:
+        return _full(files, hashes, previous, "first load")
+    registry, previous_state = previous
+    if previous_state != state:
+        return _full(files, hashes, previous, "seeds or month changed")
+    plan = Plan(full=False, reason="incremental")
+    found = {f.source_file for f in files}
+    plan.removed = sorted(set(registry) - found)
+    for raw in files:
+        known = registry.get(raw.source_file)
+        if known is None or hashes[raw.source_file] is None:
+            plan.parse.append(raw)
+        elif known.sha256 != hashes[raw.source_file]:
+            plan.parse.append(raw)
+            plan.replaced.append(raw.source_file)
+        elif known.mtime != raw.mtime:
+            plan.touched.append(raw)
+        else:
+            plan.unchanged.append(raw)
+    reference_moved = any(f.folder == "reference" for f in plan.parse) or any(
+        source.startswith("reference/") for source in plan.removed
+    )
+    if reference_moved:
+        return _full(files, hashes, previous, "reference data changed")
+    return plan
+
+
+def _full(files: list, hashes: dict[str, str | None], previous, reason: str) -> Plan:
+    """Reparse everything; files whose content changed or vanished still count as replaced
+    or removed, so their old rows are archived rather than lost."""
+    registry = previous[0] if previous else {}
+    found = {f.source_file for f in files}
+    return Plan(
+        full=True,
+        reason=reason,
+        parse=list(files),
+        replaced=sorted(
+            source for source in found & set(registry) if registry[source].sha256 != hashes[source]
+        ),
+        removed=sorted(set(registry) - found),
+    )

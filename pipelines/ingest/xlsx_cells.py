@@ -1,0 +1,164 @@
+"""What calamine does not show about XLSX cells: error values and percent formats.
+
+calamine (through fastexcel) returns an error cell (#DIV/0!, #N/A) as an empty cell, and
+a cell formatted as percent as its stored number: 100% arrives as "1", which the percent
+rule reads as 1%. Both are visible in the sheet XML, so this module scans it directly and
+returns the text the user saw for those cells ("#N/A", "100%").
+
+Kept cheap for large files: a sheet's XML is only searched with a regular expression
+(no DOM), error cells only when the literal `t="e"` occurs, and percent cells only when
+the workbook's styles define a percent number format at all.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from decimal import Decimal, InvalidOperation
+from posixpath import join, normpath
+from xml.etree import ElementTree
+
+# Built-in number formats 9 (0%) and 10 (0.00%).
+_BUILTIN_PERCENT = frozenset({9, 10})
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# A cell with a value whose attributes include one of {wanted}: its attributes, then an
+# optional formula, then <v>. Only matching cells reach Python; the scan itself runs in C.
+_CELL = (
+    rb"<c\b([^>]*?\b(?:{wanted})[^>]*?)(?<!/)>"
+    rb"(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?<v>([^<]*)</v>"
+)
+_ATTR = re.compile(rb'\b(r|s|t)="([^"]*)"')
+_REF = re.compile(rb"([A-Z]{1,3})(\d+)")
+# Quoted literals and escaped characters in a format code are not format symbols.
+_LITERAL = re.compile(r'"[^"]*"|\\.')
+
+Overrides = dict[tuple[int, int], str]  # (Excel row, 1-based column) → text
+
+
+def cell_overrides(data: bytes) -> dict[str, Overrides]:
+    """Per sheet name, the cells whose text differs from what calamine returns, keyed by
+    (Excel row, column number counted from calamine's first column, 1-based).
+
+    Best effort: an XLSX this module cannot make sense of yields no overrides, and the
+    cells are read as calamine reads them.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            percent_styles = _percent_styles(archive)
+            out = {}
+            for name, path in _sheet_paths(archive).items():
+                xml = archive.read(path)
+                overrides = _scan(xml, percent_styles)
+                if overrides:
+                    shift = _first_column(xml) - 1
+                    out[name] = {(row, col - shift): text for (row, col), text in overrides.items()}
+            return out
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, ValueError):
+        return {}
+
+
+def column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def percent_text(stored: str) -> str | None:
+    """The stored fraction as Excel shows it under a percent format: "1" → "100%"."""
+    try:
+        number = Decimal(stored) * 100
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    # Round away binary noise (0.98499999999999998 → 98.5) and drop trailing zeros.
+    text = f"{round(number, 9):f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}%"
+
+
+def is_percent_format(code: str) -> bool:
+    return "%" in _LITERAL.sub("", code)
+
+
+def _percent_styles(archive: zipfile.ZipFile) -> frozenset[bytes]:
+    """Indices (as they appear in s="…") of cell styles with a percent number format."""
+    try:
+        styles = ElementTree.fromstring(archive.read("xl/styles.xml"))
+    except KeyError:
+        return frozenset()
+    percent_ids = set(_BUILTIN_PERCENT)
+    for fmt in styles.iter(f"{_MAIN_NS}numFmt"):
+        if is_percent_format(fmt.get("formatCode", "")):
+            percent_ids.add(int(fmt.get("numFmtId", "-1")))
+    xfs = styles.find(f"{_MAIN_NS}cellXfs")
+    if xfs is None:
+        return frozenset()
+    return frozenset(
+        str(index).encode()
+        for index, xf in enumerate(xfs.iter(f"{_MAIN_NS}xf"))
+        if int(xf.get("numFmtId", "0")) in percent_ids
+    )
+
+
+def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → XML path inside the archive, via the workbook's relationships."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {
+        rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_PKG_REL_NS}Relationship")
+    }
+    paths = {}
+    for sheet in workbook.iter(f"{_MAIN_NS}sheet"):
+        target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+        if target:
+            path = target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
+            paths[sheet.get("name", "")] = path
+    return paths
+
+
+def _first_column(xml: bytes) -> int:
+    """The leftmost column holding a value: calamine's grid starts there, not at A."""
+    for number in range(1, 16385):
+        letters = _letters(number).encode()
+        if re.search(rb'<c\b[^>]*?\br="' + letters + rb'\d+"[^>]*?(?<!/)><(?:f\b|v>|is>)', xml):
+            return number
+    return 1
+
+
+def _letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _scan(xml: bytes, percent_styles: frozenset[bytes]) -> Overrides:
+    wanted = [rb's="' + style + rb'"' for style in sorted(percent_styles)]
+    if b't="e"' in xml:
+        wanted.append(b't="e"')
+    if not wanted:
+        return {}
+    cells = re.compile(_CELL.replace(b"{wanted}", b"|".join(wanted)))
+    overrides: Overrides = {}
+    for match in cells.finditer(xml):
+        attrs = dict(_ATTR.findall(match.group(1)))
+        kind, ref = attrs.get(b"t", b"n"), _REF.fullmatch(attrs.get(b"r", b""))
+        if ref is None:
+            continue  # a writer that leaves out cell references: nothing to place it by
+        if kind == b"e":
+            text = match.group(2).decode("utf-8", "replace")
+        elif kind == b"n" and attrs.get(b"s") in percent_styles:
+            text = percent_text(match.group(2).decode("ascii", "replace"))
+        else:
+            continue
+        if text:
+            key = (int(ref.group(2)), column_number(ref.group(1).decode()))
+            overrides[key] = text
+    return overrides

@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: setup run refresh serve test lint format sample lock clean
+.PHONY: setup run refresh serve test lint format sample lock clean screenshot
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ format: setup
 ## Regenerate the committed sample city in raw/ and the region/target seeds.
 sample: setup
 	$(BIN)/python -m pipelines.sample
+
+## Screenshot the overview of the published data for the README (needs chromium).
+screenshot: setup
+	$(BIN)/python -m tests.browser.test_screenshot --out docs/screenshots/overview.png
 
 ## Re-pin requirements.lock from a clean resolve of pyproject.toml.
 lock:

@@ -1,6 +1,8 @@
-"""工会组建与覆盖统计: the leaders' dashboard. Run with `streamlit run dashboards/app.py`.
+"""工会组建与覆盖统计: the dashboard. Run with `streamlit run dashboards/app.py`.
 
-Reads only the published snapshot (dashboards.snapshot), never the warehouse.
+Reads only the published snapshot (dashboards.snapshot), never the warehouse. Every
+visitor signs in (dashboards.session); the pages offered depend on the role
+(dashboards.scope), and each page reads through dashboards.queries within that scope.
 """
 
 from __future__ import annotations
@@ -15,66 +17,48 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 import duckdb  # noqa: E402
-import polars as pl  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from dashboards import queries  # noqa: E402
-from dashboards.cards import render_cards  # noqa: E402
-from dashboards.formatting import fmt_period, fmt_timestamp  # noqa: E402
-from dashboards.ranking import pick_kpi, render_ranking  # noqa: E402
-from dashboards.regions import LEVEL_ZH, Region, by_code, children, select_region  # noqa: E402
+from dashboards.context import sidebar  # noqa: E402
+from dashboards.scope import PAGES, Scope  # noqa: E402
+from dashboards.session import current_user, login_form, logout_button  # noqa: E402
 from dashboards.snapshot import NO_SNAPSHOT_ZH, NoSnapshotError  # noqa: E402
 
 TITLE = "工会组建与覆盖统计"
+VIEWS = Path(__file__).resolve().parent / "views"
+PAGE_ZH = {  # page id → (title, icon)
+    "overview": ("总览", ":material/dashboard:"),
+    "ranking": ("排名", ":material/leaderboard:"),
+    "trends": ("趋势", ":material/show_chart:"),
+    "drilldown": ("下钻", ":material/account_tree:"),
+    "actions": ("行动清单", ":material/checklist:"),
+    "quality": ("数据质量", ":material/fact_check:"),
+}
 
 
-def ranking_section(regions: pl.DataFrame, region: Region, period: str, defs: pl.DataFrame) -> None:
-    """Rank the children of the selected region; for a town, rank it among its siblings."""
-    kids = children(regions, region.code)
-    parent = region if kids else by_code(regions).get(region.parent_code or "")
-    if parent is None:
-        return
-    label = LEVEL_ZH.get(kids[0].level if kids else region.level, "区域")
-    st.subheader(f"{parent.name}各{label}排名")
-    definition = pick_kpi(defs, queries.kpis_in_period(period))
-    rows = queries.children_kpi(parent.code, period, definition["kpi"])
-    render_ranking(rows, definition, label)
-    if not kids:
-        own = rows.filter(pl.col("region_code") == region.code)
-        if own.height and own["rank_in_parent"][0] is not None:
-            rank = own["rank_in_parent"][0]
-            st.caption(f"{region.name}在{parent.name}{rows.height}个{label}中排名第{rank}")
-
-
-def page() -> None:
-    periods = queries.periods()
-    if not periods:
-        st.info("已发布的数据中还没有统计结果")
-        return
-    period = st.sidebar.selectbox("报告期", periods, format_func=fmt_period, key="period")
-    regions = queries.regions()
-    region = select_region(regions)
-    if region is None:
-        st.warning("已发布的数据中没有区划（dim_region 为空）")
-        return
-
-    st.subheader(f"{region.name}　{fmt_period(period)}")
-    defs = queries.kpi_definitions()
-    kpi_rows = queries.region_kpis(region.code, period)
-    if kpi_rows.is_empty():
-        st.info(f"{region.name}在{fmt_period(period)}没有已受理的报表")
-    render_cards(defs, kpi_rows)
-
-    st.divider()
-    ranking_section(regions, region, period, defs)
-    st.caption(f"数据更新于 {fmt_timestamp(queries.published_at())}")
+def pages_for(scope: Scope) -> list:
+    return [
+        st.Page(
+            VIEWS / f"{page}.py", title=title, icon=icon, url_path=page, default=page == "overview"
+        )
+        for page, (title, icon) in PAGE_ZH.items()
+        if page in PAGES and scope.may_open(page)
+    ]
 
 
 def main() -> None:
     st.set_page_config(page_title=TITLE, page_icon="📊", layout="wide")
     st.title(TITLE)
+    user = current_user()
+    if user is None:
+        st.navigation([st.Page(login_form, title="登录", icon=":material/login:")]).run()
+        return
+    scope = Scope.of(user)
+    navigation = st.navigation(pages_for(scope))
+    logout_button(user)
     try:
-        page()
+        if sidebar(scope) is not None:
+            navigation.run()
     except NoSnapshotError:
         st.info(NO_SNAPSHOT_ZH)
     except duckdb.Error as exc:

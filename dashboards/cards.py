@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import streamlit as st
 
-from dashboards.formatting import fmt_change, fmt_count, fmt_value
+from dashboards.formatting import fmt_change, fmt_count, fmt_enterprises, fmt_persons, fmt_value
 
 # Which KPIs get a card, in this order; their labels come from kpi_definitions.
 CARD_KPIS = [
@@ -52,3 +52,18 @@ def render_cards(definitions: pl.DataFrame, kpi_rows: pl.DataFrame) -> None:
         for column, code in zip(st.columns(CARDS_PER_ROW), chunk, strict=False):
             with column:
                 _card(defs[code], rows.get(code))
+
+
+# Head counts shown above the cards, as printed in reports ("13,200人", "420家").
+HEAD_COUNTS = [
+    ("enterprises", "在报企业数", fmt_enterprises),
+    ("unionised", "已建会企业数", fmt_enterprises),
+    ("employees", "职工人数", fmt_persons),
+    ("members", "会员人数", fmt_persons),
+]
+
+
+def render_head_counts(counts: dict) -> None:
+    for column, (field, label, fmt) in zip(st.columns(len(HEAD_COUNTS)), HEAD_COUNTS, strict=True):
+        with column:
+            st.metric(label, fmt(counts.get(field)))

@@ -37,4 +37,4 @@ def ranking_chart(rows: pl.DataFrame, definition: dict) -> alt.LayerChart:
     )
     labels = base.mark_text(align="left", dx=4).encode(x="值:Q", text="显示:N")
     targets = base.mark_tick(color="#111827", thickness=2, size=24).encode(x="目标:Q")
-    return alt.layer(bars, labels, targets)
+    return alt.layer(bars, labels, targets).properties(height=max(120, 24 * len(order)))

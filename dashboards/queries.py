@@ -6,7 +6,8 @@ from datetime import datetime
 
 import polars as pl
 
-from dashboards.snapshot import query
+from dashboards.scope import Scope
+from dashboards.snapshot import has_table, query
 
 
 def kpi_definitions() -> pl.DataFrame:
@@ -56,3 +57,175 @@ def published_at() -> datetime | None:
     """When the current snapshot was published."""
     frame = query("select max(published_at) as published_at from snapshot_info")
     return frame["published_at"][0] if frame.height else None
+
+
+# ── aggregates (mart_kpi): any signed-in user ─────────────────────────────────────────
+
+
+def head_counts(region_code: str, period: str) -> dict[str, float | None]:
+    """企业数, 已建会企业数, 职工人数, 会员人数 of a region, from the KPI mart's counts."""
+    frame = query(
+        "select kpi, numerator, denominator from mart_kpi"
+        " where region_code = ? and period = ? and kpi in ('org_rate', 'membership_rate')",
+        [region_code, period],
+    )
+    rows = {r["kpi"]: r for r in frame.iter_rows(named=True)}
+    org, mem = rows.get("org_rate", {}), rows.get("membership_rate", {})
+    return {
+        "enterprises": org.get("denominator"),
+        "unionised": org.get("numerator"),
+        "employees": mem.get("denominator"),
+        "members": mem.get("numerator"),
+    }
+
+
+def level_ranking(level: str, period: str, kpi: str, weakest_first: bool) -> pl.DataFrame:
+    """One KPI for every region of a level city-wide, with its rank (1 = best) across them."""
+    order = "asc" if weakest_first else "desc"
+    return query(
+        "select k.*, r.district_name,"
+        " rank() over (order by k.value desc nulls last) as rank_overall"
+        " from mart_kpi as k inner join dim_region as r using (region_code)"
+        " where k.region_level = ? and k.period = ? and k.kpi = ?"
+        f" order by k.value {order} nulls last, k.region_code",
+        [level, period, kpi],
+    )
+
+
+def kpi_trend(region_code: str, kpi: str) -> pl.DataFrame:
+    """One KPI of one region over every period, oldest first."""
+    return query(
+        "select period, value, target, gap, numerator, denominator, yoy_change from mart_kpi"
+        " where region_code = ? and kpi = ? order by period",
+        [region_code, kpi],
+    )
+
+
+# ── rows (enterprises, actions, quarantine, audit): limited by the user's Scope ────────
+
+_IN_REGION = (
+    "{col} in (select region_code from dim_region"
+    " where ? in (region_code, parent_code, district_code, city_code))"
+)
+LINEAGE = ["source_file", "sheet", "source_row"]
+
+# KPI → (denominator condition, numerator condition) on fct_enterprise_returns, for the
+# enterprise list behind a rate. KPIs not listed show every enterprise in scope.
+KPI_ROWS = {
+    "org_rate": ("true", "has_union"),
+    "org_rate_25plus": ("employees >= 25", "has_union"),
+    "cba_rate": ("has_union", "cba_in_force"),
+    "female_cba_rate": ("has_union", "coalesce(female_cba, false)"),
+    "wage_rate": ("has_union", "wage_in_force"),
+    "congress_rate_public": (
+        "has_union and ownership in ('国有', '集体')",
+        "coalesce(workers_congress, false)",
+    ),
+    "congress_rate_nonpublic": (
+        "has_union and ownership is distinct from '国有' and ownership is distinct from '集体'",
+        "coalesce(workers_congress, false)",
+    ),
+    "open_affairs_rate": ("has_union", "coalesce(open_affairs, false)"),
+    "legal_person_rate": ("has_union", "coalesce(union_legal_person, false)"),
+}
+
+
+def _where(scope: Scope, region_code: str | None, column: str = "region_code") -> tuple[str, list]:
+    """The scope's own filter AND (when given) the region's subtree."""
+    condition, params = scope.row_filter(column)
+    if region_code:
+        condition += " and " + _IN_REGION.format(col=column)
+        params = [*params, region_code]
+    return condition, params
+
+
+def _lineage(scope: Scope) -> str:
+    return ", " + ", ".join(LINEAGE) if scope.lineage else ""
+
+
+def enterprises(scope: Scope, region_code: str, period: str, kpi: str) -> pl.DataFrame:
+    """The enterprises behind a KPI of a region: its denominator, flagged `counted` when in
+    the numerator. Town users only ever get rows of their own town."""
+    denominator, numerator = KPI_ROWS.get(kpi, ("true", "null"))
+    where, params = _where(scope, region_code, "e.region_code")
+    return query(
+        "select uscc, enterprise_name, e.region_code, r.region_name, r.district_name,"
+        " ownership, employees, members, union_form, has_union, cba_in_force, wage_in_force,"
+        f" {numerator} as counted{_lineage(scope)}"
+        " from fct_enterprise_returns as e left join dim_region as r using (region_code)"
+        f" where e.period = ? and ({denominator}) and {where}"
+        " order by counted nulls first, employees desc, uscc",
+        [period, *params],
+    )
+
+
+def actions(scope: Scope, region_code: str, period: str, types: list[str]) -> pl.DataFrame:
+    """Action-list rows (mart_actions) of the given types, limited by the scope."""
+    where, params = _where(scope, region_code)
+    marks = ", ".join("?" for _ in types)
+    return query(
+        "select action_type, action_zh, uscc, enterprise_name, region_code, region_name,"
+        f" district_name, employees, due_date, days_left{_lineage(scope)}"
+        f" from mart_actions where period = ? and action_type in ({marks}) and {where}"
+        " order by days_left nulls last, employees desc nulls last, uscc",
+        [period, *types, *params],
+    )
+
+
+def quarantine(scope: Scope, region_code: str | None = None) -> pl.DataFrame:
+    """Quarantined rows with their reasons (raw rows: not for leaders)."""
+    scope.require("quality")
+    where, params = _where(scope, region_code, "q.region_code")
+    return query(
+        "select q.region_code, r.region_name, q.period, q.uscc, q.source_file, q.sheet,"
+        " q.source_row, q.field, q.value, q.reason_code, q.message_zh, q.message_en, q.row_data"
+        " from mart_quarantine as q left join dim_region as r using (region_code)"
+        f" where {where}"
+        " order by q.source_file, q.source_row, q.field",
+        params,
+    )
+
+
+def load_audit(scope: Scope) -> pl.DataFrame:
+    """Files read by the last refresh. A town user sees only files with rows of their town."""
+    scope.require("quality")
+    if scope.town is None:
+        mine, params = "true", []
+    else:
+        mine = (
+            "source_file in (select source_file from fct_enterprise_return_history"
+            " where region_code = ? union select source_file from mart_quarantine"
+            " where region_code = ? union select source_file from mart_summary_reconciliation"
+            " where region_code = ?)"
+        )
+        params = [scope.town] * 3
+    return query(
+        "select source_file, feed, sheet, status, error_code, message_zh, rows_read,"
+        " rows_accepted, rows_quarantined, unknown_columns, file_mtime, loaded_at"
+        f" from mart_load_audit where {mine} order by status desc, source_file",
+        params,
+    )
+
+
+def reconciliation(scope: Scope, region_code: str | None, period: str) -> pl.DataFrame:
+    """Flagged differences between town summary returns and the enterprise returns."""
+    scope.require("quality")
+    where, params = _where(scope, region_code)
+    return query(
+        "select region_code, region_name, metric_zh, reported, recomputed, difference,"
+        " flag_reason_zh, source_file, source_row from mart_summary_reconciliation"
+        f" where is_flagged and period = ? and {where} order by region_code, metric",
+        [period, *params],
+    )
+
+
+def run_log(limit: int = 20) -> pl.DataFrame | None:
+    """Recent refresh runs when the snapshot has a run_log table, else None."""
+    if not has_table("run_log"):
+        return None
+    stamps = query(
+        "select column_name from information_schema.columns where table_name = 'run_log'"
+        " and data_type like 'TIMESTAMP%' order by ordinal_position"
+    )["column_name"].to_list()
+    order = f'order by "{stamps[-1]}" desc nulls last' if stamps else ""
+    return query(f"select * from run_log {order} limit {int(limit)}")

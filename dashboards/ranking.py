@@ -9,7 +9,9 @@ from dashboards.chart import ranking_chart
 from dashboards.formatting import MISSING, fmt_attained, fmt_change, fmt_count, fmt_value
 
 
-def ranking_table(rows: pl.DataFrame, definition: dict, region_label: str) -> pl.DataFrame:
+def ranking_table(
+    rows: pl.DataFrame, definition: dict, region_label: str, rank_column: str = "rank_in_parent"
+) -> pl.DataFrame:
     """Display frame (strings as printed in reports) from mart_kpi rows already in rank order.
 
     Numerator and denominator columns are named by kpi_definitions; a KPI without a
@@ -26,39 +28,48 @@ def ranking_table(rows: pl.DataFrame, definition: dict, region_label: str) -> pl
     ]
     records = [
         {
-            "排名": MISSING if r["rank_in_parent"] is None else str(r["rank_in_parent"]),
+            "排名": MISSING if r[rank_column] is None else str(r[rank_column]),
             region_label: r["region_name"],
             definition["name_zh"]: fmt_value(r["value"], unit),
             "目标": fmt_value(r["target"], unit),
             "差距": fmt_change(r["gap"], unit),
             "达标": fmt_attained(r["gap"]),
         }
+        | ({"所属区（县）": r["district_name"]} if "district_name" in r else {})
         | {label: fmt_count(r[field], label) for label, field in counts}
         for r in rows.iter_rows(named=True)
     ]
     columns = ["排名", region_label, definition["name_zh"], "目标", "差距", "达标"]
+    columns += ["所属区（县）"] if "district_name" in rows.columns else []
     columns += [label for label, _ in counts]
     return pl.DataFrame(records, schema=dict.fromkeys(columns, pl.String))
 
 
-def pick_kpi(definitions: pl.DataFrame, available: set[str], default: str = "org_rate") -> dict:
+def pick_kpi(
+    definitions: pl.DataFrame,
+    available: set[str],
+    default: str = "org_rate",
+    key: str = "rank_kpi",
+    label: str = "排名指标",
+) -> dict:
     """The KPI to rank on, among those the snapshot has for the period."""
     options = [d for d in definitions.iter_rows(named=True) if d["kpi"] in available]
     codes = [d["kpi"] for d in options]
     names = {d["kpi"]: d["name_zh"] for d in options}
     index = codes.index(default) if default in codes else 0
-    code = st.selectbox(
-        "排名指标", codes, index=index, format_func=names.__getitem__, key="rank_kpi"
-    )
+    code = st.selectbox(label, codes, index=index, format_func=names.__getitem__, key=key)
     return next(d for d in options if d["kpi"] == code)
 
 
-def render_ranking(rows: pl.DataFrame, definition: dict, region_label: str) -> None:
+def render_ranking(
+    rows: pl.DataFrame, definition: dict, region_label: str, rank_column: str = "rank_in_parent"
+) -> None:
     if rows.is_empty():
         st.info("本报告期没有下级区域的数据")
         return
     table, chart = st.columns([3, 2])
     with table:
-        st.dataframe(ranking_table(rows, definition, region_label), hide_index=True)
+        frame = ranking_table(rows, definition, region_label, rank_column)
+        st.dataframe(frame, hide_index=True)
     with chart:
         st.altair_chart(ranking_chart(rows, definition))

@@ -40,19 +40,36 @@ def _connect(path: str) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(path, read_only=True)
 
 
-def _connection() -> duckdb.DuckDBPyConnection:
-    path = current_snapshot_path()
-    if path is None:
-        raise NoSnapshotError(NO_SNAPSHOT_ZH)
-    return _connect(str(path))
+@st.cache_data(max_entries=512, show_spinner=False)
+def _read(path: str, sql: str, params: tuple) -> pl.DataFrame:
+    # Each call uses its own cursor: a DuckDB connection is shared by every Streamlit
+    # session (thread), and cursors are the thread-safe way to share it.
+    with _connect(path).cursor() as cursor:
+        # relation.pl() exists in DuckDB 1.x and 2.x; connection.execute(...).pl() not in 2.x
+        return cursor.sql(sql, params=list(params) or None).pl()
 
 
 def query(sql: str, params: list[Any] | None = None) -> pl.DataFrame:
     """Run one read on the current snapshot and return it as Polars.
 
-    Each call uses its own cursor: a DuckDB connection is shared by every Streamlit
-    session (thread), and cursors are the thread-safe way to share it.
+    Results are cached per snapshot file, statement and parameters: a newly published
+    snapshot has a new file name, so nothing stale is served after a refresh.
     """
-    with _connection().cursor() as cursor:
-        # relation.pl() exists in DuckDB 1.x and 2.x; connection.execute(...).pl() not in 2.x
-        return cursor.sql(sql, params=params or None).pl()
+    return _read(str(_snapshot()), sql, tuple(params or ()))
+
+
+def _snapshot() -> Path:
+    path = current_snapshot_path()
+    if path is None:
+        raise NoSnapshotError(NO_SNAPSHOT_ZH)
+    return path
+
+
+def has_table(name: str) -> bool:
+    """Whether the snapshot has a table (optional ones such as run_log may be absent)."""
+    frame = query(
+        "select count(*) as n from information_schema.tables"
+        " where table_schema = 'main' and table_name = ?",
+        [name],
+    )
+    return bool(frame["n"][0])

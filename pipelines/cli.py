@@ -69,14 +69,22 @@ def cmd_export(args: argparse.Namespace) -> int:
         if args.what == "kpis":
             frame = export.kpis(publish_dir, args.period, args.region)
         elif args.what == "quarantine":
-            frame = export.quarantine(publish_dir, args.region)
+            frame = export.quarantine(
+                publish_dir,
+                args.region,
+                include_resolved=args.all,
+                per_town=out.suffix.lower() == ".xlsx",
+            )
+        elif args.what == "reconciliation":
+            frame = export.reconciliation(publish_dir, args.period, args.region)
         else:
             frame = export.actions(publish_dir, args.period, args.region)
         export.write_table(frame, out, sheet=args.what)
     except export.ExportError as error:
         print(error, file=sys.stderr)
         return 2
-    print(f"已导出 {frame.height} 行到 {out}  (exported {frame.height} rows)")
+    rows = export.height(frame)
+    print(f"已导出 {rows} 行到 {out}  (exported {rows} rows)")
     return 0
 
 
@@ -123,20 +131,46 @@ def build_parser() -> argparse.ArgumentParser:
 
     exporter = commands.add_parser(
         "export",
-        help="导出指标、隔离行或行动清单 export KPIs, quarantine or action lists",
+        help="导出指标、隔离行、汇总核对或行动清单 export KPIs, quarantine, reconciliation, actions",
         description="从已发布的快照导出 .csv 或 .xlsx。Export from the published snapshot.",
     )
     kinds = exporter.add_subparsers(dest="what", required=True, metavar="内容 what")
+    # name: (short help, description, needs --period)
     helps = {
-        "kpis": ("指标（长表）KPIs, long format", True),
-        "quarantine": ("隔离行及原因 quarantined rows with reasons", False),
-        "actions": ("行动清单：未建会、合同到期、停报 action lists", True),
+        "kpis": ("指标（长表）KPIs, long format", "指标（长表）KPIs, long format", True),
+        "quarantine": (
+            "隔离行及原因（可改正后重新报送） quarantined rows to fix and resend",
+            "隔离行及原因：按原表头列出填报内容，镇街改正后可直接放回 raw/returns/ 重新报送；"
+            "xlsx 每个镇街一张工作表，csv 带“镇街”列。"
+            " Quarantined rows as written, under their original headers, with the reason"
+            " beside each; fix them and drop the file back into raw/returns/."
+            " xlsx: one sheet per town; csv: one table with a town column.",
+            False,
+        ),
+        "reconciliation": (
+            "镇街汇总表核对 town summary reconciliation",
+            "镇街汇总表核对：每个镇街每项指标的上报值、企业报表汇总值、差异及异常原因。"
+            " Town summary reconciliation per town and metric: reported vs recomputed,"
+            " difference, flag reason.",
+            True,
+        ),
+        "actions": (
+            "行动清单：未建会、合同到期、停报 action lists",
+            "行动清单：未建会、合同到期、停报 action lists",
+            True,
+        ),
     }
-    for name, (text, needs_period) in helps.items():
-        sub = kinds.add_parser(name, help=text, description=text)
+    for name, (short, text, needs_period) in helps.items():
+        sub = kinds.add_parser(name, help=short, description=text)
         if needs_period:
             sub.add_argument("--period", required=True, metavar="YYYY-MM", help="报告期 period")
         sub.add_argument("--region", metavar="CODE", help="区划代码（含下级）region code and below")
+        if name == "quarantine":
+            sub.add_argument(
+                "--all",
+                action="store_true",
+                help="包括已被后来文件更正的行 also rows a later file has fixed",
+            )
         sub.add_argument(
             "--out", required=True, metavar="FILE", help="输出文件 .csv/.xlsx output file"
         )

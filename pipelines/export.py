@@ -6,7 +6,9 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import xlsxwriter
 
+from pipelines import quarantine_file
 from pipelines.publish import current_snapshot
 
 KPI_COLUMNS = (
@@ -15,19 +17,6 @@ KPI_COLUMNS = (
 )
 
 # Clerk-facing exports carry bilingual headers: the Chinese a clerk reads first.
-QUARANTINE_COLUMNS = {
-    "source_file": "文件 source_file",
-    "sheet": "工作表 sheet",
-    "source_row": "行号 row",
-    "field": "字段 field",
-    "value": "填报值 value",
-    "reason_code": "原因代码 reason_code",
-    "message_zh": "原因",
-    "message_en": "reason",
-    "uscc": "统一社会信用代码 uscc",
-    "region_code": "镇街代码 region_code",
-    "period": "报告期 period",
-}
 ACTION_COLUMNS = {
     "action_zh": "事项",
     "action_type": "事项代码 action_type",
@@ -43,6 +32,23 @@ ACTION_COLUMNS = {
     "source_row": "行号 row",
     "period": "报告期 period",
 }
+RECONCILIATION_COLUMNS = {
+    "region_code": "镇街代码 region_code",
+    "region_name": "镇街",
+    "period": "报告期 period",
+    "metric_zh": "指标",
+    "metric": "指标代码 metric",
+    "reported": "上报值 reported",
+    "recomputed": "企业报表汇总值 recomputed",
+    "difference": "差异 difference",
+    "flagged_zh": "是否异常",
+    "flag_reason_zh": "异常原因",
+    "flag_reason": "原因代码 flag_reason",
+    "source_file": "来源文件 source_file",
+    "source_row": "行号 row",
+}
+# Export tables: one table, or (XLSX only) several sheets by name.
+Tables = pl.DataFrame | dict[str, pl.DataFrame]
 
 
 class ExportError(Exception):
@@ -69,8 +75,8 @@ def _region_filter(region: str | None) -> tuple[str, list[str]]:
     )
 
 
-def _require_period(con: duckdb.DuckDBPyConnection, period: str) -> None:
-    periods = [p for (p,) in con.execute("select distinct period from mart_kpi").fetchall()]
+def _require_period(con: duckdb.DuckDBPyConnection, period: str, table: str = "mart_kpi") -> None:
+    periods = [p for (p,) in con.execute(f"select distinct period from {table}").fetchall()]
     if period not in periods:
         raise ExportError(
             f"报告期 {period} 没有数据；可选：{', '.join(sorted(periods)) or '无'}。"
@@ -94,18 +100,54 @@ def kpis(publish_dir: Path, period: str, region: str | None) -> pl.DataFrame:
         ).pl()
 
 
-def quarantine(publish_dir: Path, region: str | None) -> pl.DataFrame:
+def quarantine(
+    publish_dir: Path, region: str | None, *, include_resolved: bool = False, per_town: bool
+) -> Tables:
+    """Quarantined rows as their clerks wrote them, the reason beside each.
+
+    Only rows no later file has fixed, unless include_resolved. `per_town`: one sheet per
+    town (and feed); otherwise one table with a 镇街 column.
+    """
     with _connect(publish_dir) as con:
+        predicate, params = _region_filter(region)
+        problems = con.sql(
+            f"""
+            select
+                q.source_file, q.sheet, q.source_row, q.feed, q.field, q.reason_code,
+                q.message_zh, q.message_en, q.row_data, q.is_resolved,
+                coalesce(r.region_name || ' ' || q.region_code, q.region_code) as town
+            from mart_quarantine q
+            left join dim_region r using (region_code)
+            where ({predicate}) and (? or not q.is_resolved)
+            """,
+            params=[*params, include_resolved],
+        ).pl()
+    rows = quarantine_file.clerk_rows(problems, with_resolved=include_resolved)
+    if per_town and rows:
+        return quarantine_file.by_sheet(rows)
+    return quarantine_file.as_table(rows, town_column=region is None)
+
+
+def reconciliation(publish_dir: Path, period: str, region: str | None) -> pl.DataFrame:
+    """Per town and metric: what the town reported, what its enterprise returns add up to."""
+    with _connect(publish_dir) as con:
+        _require_period(con, period, "mart_summary_reconciliation")
         predicate, params = _region_filter(region)
         frame = con.sql(
             f"""
-            select {", ".join(QUARANTINE_COLUMNS)} from mart_quarantine
-            where {predicate}
-            order by source_file, source_row, field
+            select
+                region_code, region_name, period, metric_zh, metric,
+                round(reported, 2) as reported, round(recomputed, 2) as recomputed,
+                round(difference, 2) as difference,
+                case when is_flagged then '是' else '否' end as flagged_zh,
+                flag_reason_zh, flag_reason, source_file, source_row
+            from mart_summary_reconciliation
+            where period = ? and {predicate}
+            order by region_code, is_flagged desc, metric
             """,
-            params=params,
+            params=[period, *params],
         ).pl()
-    return frame.rename(QUARANTINE_COLUMNS)
+    return frame.rename(RECONCILIATION_COLUMNS)
 
 
 def actions(publish_dir: Path, period: str, region: str | None) -> pl.DataFrame:
@@ -124,13 +166,28 @@ def actions(publish_dir: Path, period: str, region: str | None) -> pl.DataFrame:
     return frame.rename(ACTION_COLUMNS)
 
 
-def write_table(frame: pl.DataFrame, out: Path, sheet: str) -> None:
-    """CSV (UTF-8 with BOM, so Excel on Chinese Windows shows the characters) or XLSX."""
+def write_table(frame: Tables, out: Path, sheet: str) -> None:
+    """CSV (UTF-8 with BOM, so Excel on Chinese Windows shows the characters) or XLSX.
+
+    Several tables go to one XLSX, a sheet each; a CSV holds one table.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix.lower()
-    if suffix == ".csv":
-        frame.write_csv(out, include_bom=True)
-    elif suffix == ".xlsx":
-        frame.write_excel(out, worksheet=sheet, autofit=True)
-    else:
+    if suffix not in (".csv", ".xlsx"):
         raise ExportError(f"只支持 .csv 或 .xlsx 文件：{out}. Only .csv or .xlsx are supported.")
+    sheets = frame if isinstance(frame, dict) else {sheet: frame}
+    if suffix == ".csv":
+        if len(sheets) != 1:
+            raise ExportError("CSV 只能保存一张表，请用 .xlsx。A CSV holds one table; use .xlsx.")
+        next(iter(sheets.values())).write_csv(out, include_bom=True)
+        return
+    # Cells are data as written: "=1/0" or "http://…" typed by a clerk stays text.
+    options = {"strings_to_formulas": False, "strings_to_urls": False}
+    with xlsxwriter.Workbook(out, options) as workbook:
+        for name, table in sheets.items():
+            table.write_excel(workbook, worksheet=name, autofit=True)
+
+
+def height(frame: Tables) -> int:
+    """Rows exported, over every sheet."""
+    return sum(t.height for t in frame.values()) if isinstance(frame, dict) else frame.height

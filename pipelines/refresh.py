@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import dagster as dg
 import duckdb
 
-from pipelines import settings
+from pipelines import run_log, settings
 from pipelines.locking import refresh_lock
 
 QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
@@ -25,6 +25,9 @@ class RefreshOutcome:
     rows_quarantined: int = 0
     kpi_rows: int = 0
     published: bool = False
+    # data-quality checks (pipelines.defs.checks) that did not pass
+    check_failures: list[str] = field(default_factory=list)
+    check_warnings: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         status = "成功 succeeded" if self.success else "失败 FAILED"
@@ -43,6 +46,13 @@ class RefreshOutcome:
             f"指标 KPI rows built: {self.kpi_rows:,}",
         ]
         lines += [f"  ✗ {failure}" for failure in self.failures]
+        lines += [f"  ✗ 检查未通过 check failed: {failure}" for failure in self.check_failures]
+        lines += [f"  ⚠ 警告 warning: {warning}" for warning in self.check_warnings]
+        if not self.success and not self.published:
+            lines.append(
+                "未发布新快照，仪表盘仍显示上一次发布的数据"
+                " (no new snapshot: the dashboard keeps the last published one)"
+            )
         return lines
 
 
@@ -61,25 +71,59 @@ def run_refresh(*, full: bool = False) -> RefreshOutcome:
         dg.DagsterInstance.get() as instance,
     ):
         result = job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config
+            instance=instance,
+            raise_on_error=False,
+            run_config=run_config,
+            tags={"trigger": "cli"},
         )
+        run_log.write(settings.publish_dir(), run_log.record_from_run(instance, result.run_id))
     outcome = RefreshOutcome(success=result.success, run_id=result.run_id)
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     outcome.published = dg.AssetKey("published_snapshot") in materialized
     outcome.failures = [
         f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[0]}"
         for event in result.all_events
-        if event.is_step_failure and event.step_failure_data.error
+        if event.is_step_failure
+        and event.step_failure_data.error
+        # a failed blocking check is reported below, with its description and row count
+        and event.step_failure_data.error.cls_name != "DagsterAssetCheckFailedError"
     ]
+    _read_checks(result, outcome)
     _read_counts(outcome)
     return outcome
 
 
+def _read_checks(result: dg.ExecuteInProcessResult, outcome: RefreshOutcome) -> None:
+    for event in result.all_events:
+        if event.event_type != dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            continue
+        evaluation = event.event_specific_data
+        if evaluation.passed:
+            continue
+        rows = evaluation.metadata.get("unexpected_rows")
+        line = f"{evaluation.asset_key.to_user_string()} · {evaluation.check_name}"
+        if evaluation.description:
+            line += f" — {evaluation.description}"
+        if rows is not None:
+            line += f"（{rows.value:,} 行 rows）"
+        if evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            outcome.check_failures.append(line)
+        else:
+            outcome.check_warnings.append(line)
+
+
 def _read_counts(outcome: RefreshOutcome) -> None:
+    """Totals for the summary; after a failed run the warehouse may still be held by a
+    dying subprocess, and the summary then goes without them rather than crash."""
     warehouse = settings.warehouse_path()
     if not warehouse.exists():
         return
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.IOException as busy:
+        outcome.failures.append(f"无法读取数仓统计 (warehouse busy): {busy}")
+        return
+    with con:
         files, read, accepted, quarantined = con.execute(
             """
             select count(distinct source_file), coalesce(sum(rows_read), 0),

@@ -69,6 +69,9 @@ def raw_inventory(paths: WarehousePaths) -> dg.MaterializeResult:
         )
         for table, description in LANDING_TABLES.items()
     ],
+    # transient trouble (a file still locked by a copy, a full disk) is worth a retry;
+    # bad rows are not failures at all: they go to the quarantine
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=10),
 )
 def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, paths: WarehousePaths):
     """Parse and validate new and changed files in raw/ into the landing schema
@@ -85,23 +88,33 @@ def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, path
         )
     for line in summary.lines():
         log.info(line)
-    current = warehouse_fingerprint(paths.warehouse_path)
-    if not config.full and current == published_fingerprint(paths.publish_dir):
-        context.log.info("已发布的快照已是最新，跳过建模与发布 / snapshot is up to date: skipping")
-        return
     with duckdb.connect(str(paths.warehouse_path), read_only=True) as con:
         counts = {
             table: con.execute(f"select count(*) from landing.{table}").fetchone()[0]
             for table in LANDING_TABLES
         }
+        unreadable, accepted, quarantined = con.execute(
+            "select count(distinct source_file) filter (where status = 'unreadable'), "
+            "coalesce(sum(rows_accepted), 0), coalesce(sum(rows_quarantined), 0) "
+            "from landing.load_audit"
+        ).fetchone()
+    run_metadata = {
+        "files_seen": summary.files_seen,
+        "files_parsed": summary.files_parsed,
+        "files_unchanged": summary.files_unchanged,
+        "files_unreadable": unreadable,
+        "rows_accepted": accepted,
+        "rows_quarantined": quarantined,
+    }
+    if not config.full and warehouse_fingerprint(paths.warehouse_path) == published_fingerprint(
+        paths.publish_dir
+    ):
+        context.log.info("已发布的快照已是最新，跳过建模与发布 / snapshot is up to date: skipping")
+        context.log_event(
+            dg.AssetObservation(asset_key=["landing", "load_audit"], metadata=run_metadata)
+        )
+        return
     for table, rows in counts.items():
         yield dg.MaterializeResult(
-            asset_key=["landing", table],
-            metadata={
-                "dagster/row_count": rows,
-                "files_seen": summary.files_seen,
-                "files_parsed": summary.files_parsed,
-                "files_unchanged": summary.files_unchanged,
-                "files_unreadable": len(summary.unreadable),
-            },
+            asset_key=["landing", table], metadata={"dagster/row_count": rows, **run_metadata}
         )

@@ -9,12 +9,18 @@ from pipelines.locking import refresh_lock
 from pipelines.publish import publish_snapshot
 
 
-@dg.asset(group_name="publish", kinds={"duckdb"}, deps=[gonghui_dbt_models])
+@dg.asset(
+    group_name="publish",
+    kinds={"duckdb"},
+    deps=[gonghui_dbt_models],
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=5),
+)
 def published_snapshot(context: dg.AssetExecutionContext, paths: WarehousePaths):
     """A read-only copy of the marts for the dashboard, swapped in atomically.
 
     Runs only after every dbt model and test upstream succeeded, so a failed refresh
-    leaves the last good snapshot in place.
+    leaves the last good snapshot in place. dbt failures are not retried: a failing model
+    or test is a data problem that a second try would only repeat.
     """
     with refresh_lock(paths.warehouse_path, wait=True):
         fingerprint = warehouse_fingerprint(paths.warehouse_path)

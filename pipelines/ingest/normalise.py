@@ -368,9 +368,16 @@ def normalise_uscc(text: str) -> Parsed:
 
 
 def normalise_text(text: str | None) -> Parsed:
-    """Free text (names): trimmed, otherwise kept as written (no folding)."""
+    """Free text (names): trimmed, otherwise kept as written (no folding).
+
+    U+FFFD is what the reader puts in place of bytes of another encoding (a cell pasted
+    from a GBK file into a UTF-8 one): such a name is garbled, not a name."""
     checked = _precheck(text)
-    return checked if isinstance(checked, Parsed) else Parsed(text.strip())
+    if isinstance(checked, Parsed):
+        return checked
+    if "\ufffd" in text:
+        return Parsed(None, "text_garbled")
+    return Parsed(text.strip())
 
 
 NORMALISERS: dict[Kind, Callable[[str | None], Parsed]] = {

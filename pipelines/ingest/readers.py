@@ -36,9 +36,9 @@ _ZIP_MAGIC = b"PK\x03\x04"
 # which Office wraps, encrypted, in a stream of this name.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
-# A UTF-8 file with a few stray bytes (a cell pasted from a GBK file) is still UTF-8: at
-# most this share of undecodable bytes is replaced (U+FFFD) instead of reading it as GBK.
-_MAX_STRAY_BYTES = 0.001
+# A UTF-8 file with a few stray bytes (a cell pasted from a GBK file) is still UTF-8 when
+# its good non-ASCII characters outnumber the undecodable bytes this many times.
+_UTF8_MAJORITY = 5
 # calamine renders a date cell as a midnight datetime; the date is what the user typed.
 _MIDNIGHT = re.compile(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
 
@@ -139,12 +139,13 @@ def _mostly_utf8(data: bytes) -> bool:
     """Valid UTF-8 except for a few stray bytes, with real multi-byte characters in it.
 
     GBK text decoded as UTF-8 fails on nearly every Chinese character, so a handful of
-    failures among many good UTF-8 characters means a UTF-8 file with a damaged cell.
+    failures among many good UTF-8 characters means a UTF-8 file with a damaged cell;
+    the damaged bytes become U+FFFD and the rest of the file reads as written.
     """
     text = data.decode("utf-8", errors="replace")
     stray = text.count("\ufffd")
     multibyte = sum(1 for char in text if ord(char) > 0x7F) - stray
-    return multibyte > 10 * stray and stray <= max(1, len(data) * _MAX_STRAY_BYTES)
+    return multibyte >= _UTF8_MAJORITY * stray
 
 
 def sniff_delimiter(text: str) -> str:
@@ -207,7 +208,10 @@ def _override(frame: pl.DataFrame, cells: Overrides) -> pl.DataFrame:
     frame = pl.concat(
         [
             frame.select(
-                *(pl.col(old).cast(pl.String).alias(new) for old, new in zip(frame.columns, names)),
+                *(
+                    pl.col(old).cast(pl.String).alias(new)
+                    for old, new in zip(frame.columns, names[: frame.width], strict=True)
+                ),
                 *(pl.lit(None, pl.String).alias(name) for name in names[frame.width :]),
             ),
             grown,

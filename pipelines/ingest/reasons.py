@@ -80,6 +80,10 @@ ROW_REASONS: dict[str, Reason] = {
         _CELL + "无法识别，请填写国民经济行业分类门类字母（A～T）或行业代码",
         "{field} '{value}' is not a GB/T 4754-2017 section or division code",
     ),
+    "text_garbled": Reason(
+        "{header}含无法识别的乱码字符（文件中混有其他编码的文字），请重新填写",
+        "{field} holds undecodable characters (text in another encoding pasted in)",
+    ),
     "excel_error_value": Reason(
         _CELL + "是Excel公式错误，请改为实际数值",
         "{field} holds the Excel error value '{value}'",

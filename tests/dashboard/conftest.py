@@ -9,6 +9,11 @@
   奉化区 320/307 = 95.9%, 海曙区 100/97 = 97.0%, 宁波市 420/404 = 96.2% (target 95 → +1.2)
   members / employees: 宁波市 13,200/14,000 = 94.3% (target 95 → -0.7)
 2024-12: 宁波市 376/400 = 94.0%, so 组建率 同比 +2.2个百分点.
+
+Row tables follow the same counts: enterprise i of a town (0-based) has a union when
+i < unionised and a collective contract in force when i < cba enterprises; every
+enterprise has ≥ 25 employees, so 未建会企业 of a town = enterprises − unionised.
+Each town has its own source file, two quarantined rows and one flagged summary figure.
 """
 
 from __future__ import annotations
@@ -181,10 +186,139 @@ def write_snapshot(publish_dir: Path, name: str, published_at: datetime, town_co
         from joined
         """
     )
+    _write_rows(con, town_counts)
     con.execute("create table snapshot_info (published_at timestamp, run_id varchar)")
     con.execute("insert into snapshot_info values (?, 'run-test')", [published_at])
     con.close()
     (publish_dir / "CURRENT").write_text(name, encoding="utf-8")
+    return path
+
+
+def source_file(town: str, period: str) -> str:
+    return f"returns/{period[:4]}/{town}.csv"
+
+
+def _write_rows(con: duckdb.DuckDBPyConnection, town_counts: dict) -> None:
+    """fct_enterprise_returns, mart_actions, quarantine, load audit and reconciliation."""
+    rows = []
+    for town, by_period in town_counts.items():
+        for period, (ent, unionised, emp, mem, cba, _rounds) in by_period.items():
+            for i in range(ent):
+                has_union = i < unionised
+                rows.append(
+                    (f"91{town}{i:04d}", f"{town[-6:]}测试企业{i:03d}", town, period,
+                     "国有" if i % 10 == 0 else "私营", emp // ent, mem // ent if has_union else 0,
+                     "single" if has_union else "none", has_union, i < cba, False,
+                     source_file(town, period), None, i + 4)
+                )  # fmt: skip
+    con.execute(
+        "create table enterprise_rows (uscc varchar, enterprise_name varchar, region_code varchar,"
+        " period varchar, ownership varchar, employees bigint, members bigint, union_form varchar,"
+        " has_union boolean, cba_in_force boolean, wage_in_force boolean, source_file varchar,"
+        " sheet varchar, source_row integer)"
+    )
+    con.executemany(f"insert into enterprise_rows values ({', '.join('?' * 14)})", rows)
+    con.execute(
+        "create table fct_enterprise_returns as select e.*, r.district_code, false as female_cba,"
+        " false as workers_congress, false as open_affairs, false as union_legal_person"
+        " from enterprise_rows as e inner join dim_region as r using (region_code)"
+    )
+    con.execute(
+        "create table fct_enterprise_return_history as"
+        " select *, true as is_current from fct_enterprise_returns"
+    )
+    con.execute("drop table enterprise_rows")
+    con.execute(
+        """
+        create table mart_actions as
+        with actions as (
+            select period, 'no_union' as action_type, '职工25人以上未建会' as action_zh, *
+                exclude (period), null::date as due_date, null::integer as days_left
+            from fct_enterprise_returns where not has_union and employees >= 25
+            union all by name
+            select period, 'cba_expiring' as action_type, '集体合同到期预警' as action_zh,
+                * exclude (period), date '2026-01-15' as due_date, 15 as days_left
+            from fct_enterprise_returns where cba_in_force and right(uscc, 4) = '0000'
+            union all by name
+            select period, 'stopped_reporting' as action_type, '停止报送' as action_zh,
+                * exclude (period), null as due_date, null as days_left
+            from fct_enterprise_returns where right(uscc, 4) = '0001'
+        )
+        select a.period, a.action_type, a.action_zh, a.uscc, a.enterprise_name, a.region_code,
+            r.region_name, r.district_code, r.district_name, a.employees, a.due_date, a.days_left,
+            a.source_file, a.sheet, a.source_row
+        from actions as a inner join dim_region as r using (region_code)
+        """
+    )
+    con.execute(
+        "create table mart_quarantine (source_file varchar, sheet varchar, source_row integer,"
+        " feed varchar, field varchar, value varchar, reason_code varchar, message_zh varchar,"
+        " message_en varchar, row_data varchar, uscc varchar, region_code varchar,"
+        " period varchar, file_mtime timestamp, load_id varchar)"
+    )
+    quarantined = [
+        (source_file(town, "2025-12"), None, 900 + n, "returns", "employees", "-5",
+         "count_negative", "职工人数不能为负数", "employees must not be negative",
+         f'{{"企业名称": "{town}隔离企业{n}"}}', f"91{town}9{n:03d}", town, "2025-12")
+        for town in town_counts for n in range(2)
+    ]  # fmt: skip
+    quarantined.append(
+        ("returns/2025/unknown.csv", None, 5, "returns", "region_code", "330299999000",
+         "region_unknown", "所属镇街代码不在区划名单中", "unknown region", "{}", None,
+         "330299999000", "2025-12")
+    )  # fmt: skip
+    con.executemany(
+        f"insert into mart_quarantine values ({', '.join('?' * 13)}, null, 'load-test')",
+        quarantined,
+    )
+    con.execute(
+        """
+        create table mart_load_audit as
+        select 'load-test' as load_id, source_file, 'returns' as feed, null::varchar as sheet,
+            null::timestamp as file_mtime, 1000::bigint as file_size, 'x' as sha256,
+            'loaded' as status, null::varchar as error_code, null::varchar as message_zh,
+            null::varchar as message_en, count(*) + 2 as rows_read, count(*) as rows_accepted,
+            2::bigint as rows_quarantined, null::varchar as unknown_columns,
+            null::timestamp as loaded_at
+        from fct_enterprise_returns group by source_file
+        union all
+        select 'load-test', 'returns/2025/坏文件.xlsx', 'returns', null, null, 10, 'y',
+            'unreadable', 'no_header', '找不到表头', 'no header', 0, 0, 0, null, null
+        """
+    )
+    con.execute(
+        """
+        create table mart_summary_reconciliation as
+        select region_code, region_name, '2025-12' as period, 'org_rate' as metric,
+            '组建率' as metric_zh, 202.3 as reported, 97.0 as recomputed, 105.3 as difference,
+            true as is_flagged, 'impossible_value' as flag_reason, '不可能的值' as flag_reason_zh,
+            'summaries/2025/' || region_code || '.csv' as source_file, 3 as source_row
+        from dim_region where region_level = 'town'
+        """
+    )
+
+
+# Test users (scrypt-hashed into a temporary users file): name → (password, role, town)
+USERS = {
+    "lingdao": ("leader-pass-1", "leader", None),
+    "fenxi": ("analyst-pass-1", "analyst", None),
+    "xikou": ("xikou-pass-1", "town", XIKOU),
+}
+
+
+@pytest.fixture(autouse=True)
+def users_file(tmp_path_factory, monkeypatch) -> Path:
+    from dashboards.auth import hash_password
+    from dashboards.users import write_users
+
+    path = tmp_path_factory.getbasetemp() / "users.toml"
+    if not path.exists():
+        users = {
+            name: {"role": role, "region": town, "password_hash": hash_password(password)}
+            for name, (password, role, town) in USERS.items()
+        }
+        write_users(users, path)
+    monkeypatch.setenv("GONGHUI_USERS_FILE", str(path))
     return path
 
 

@@ -1,4 +1,5 @@
-"""The leaders' page, run headless over the hand-checkable snapshot of conftest.py."""
+"""总览 (overview) as a leader sees it, run headless over the hand-checkable snapshot of
+conftest.py: every number shown is the mart's."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ import pytest
 from streamlit.proto.Metric_pb2 import Metric as MetricProto
 from streamlit.testing.v1 import AppTest
 
+from tests.dashboard.apptest import login
+
 NO_SNAPSHOT_ZH = "尚无已发布的数据，请先运行 make run 或 gonghui refresh"
 FENGHUA, XIKOU = "330283000000", "330283100000"
 
 
 def run(app_path) -> AppTest:
-    at = AppTest.from_file(str(app_path), default_timeout=30).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    """Sign in as the test leader; the overview is the default page."""
+    return login("lingdao")
 
 
 def metric(at: AppTest, label: str):
@@ -56,6 +58,10 @@ def test_cards_are_labelled_from_kpi_definitions_and_show_dash_without_data(app_
     at = run(app_path)
 
     assert [m.label for m in at.metric] == [
+        "在报企业数",
+        "已建会企业数",
+        "职工人数",
+        "会员人数",
         "工会组建率",
         "职工入会率",
         "集体合同签订率",
@@ -65,6 +71,16 @@ def test_cards_are_labelled_from_kpi_definitions_and_show_dash_without_data(app_
         "会员信息采集率",
     ]
     assert metric(at, "工资集体协商建制率").value == "—"
+
+
+@pytest.mark.usefixtures("snapshot")
+def test_head_counts_are_printed_as_in_reports(app_path):
+    at = run(app_path)
+
+    assert metric(at, "在报企业数").value == "420家"
+    assert metric(at, "已建会企业数").value == "404家"
+    assert metric(at, "职工人数").value == "14,000人"
+    assert metric(at, "会员人数").value == "13,200人"
 
 
 @pytest.mark.usefixtures("snapshot")
@@ -161,6 +177,14 @@ def test_newly_published_snapshot_is_read_on_next_run(app_path, snapshot, publis
     assert not at.exception
     assert metric(at, "工会组建率").value == "96.9%"
     assert "数据更新于 2026-01-02 02:05" in captions(at)
+
+
+def test_login_page_comes_first_and_in_chinese(app_path, snapshot):
+    at = AppTest.from_file(str(app_path), default_timeout=30).run()
+
+    assert at.title[0].value == "工会组建与覆盖统计"
+    assert [t.label for t in at.text_input] == ["用户名", "密码"]
+    assert not at.metric
 
 
 def test_without_snapshot_the_page_says_so_in_chinese(app_path, publish_dir):

@@ -49,20 +49,19 @@ def copy_fixture(target: Path) -> Path:
     return raw
 
 
-@pytest.fixture(scope="session")
-def refreshed_city(tmp_path_factory) -> RefreshedCity:
-    root = tmp_path_factory.mktemp("messy_city")
-    raw = copy_fixture(root)
-    warehouse = root / "warehouse.duckdb"
-    published = root / "published"
+def run_refresh(root: Path, raw: Path, today: str = "2026-11-23") -> tuple[int, str]:
+    """`gonghui refresh` of raw into root/warehouse.duckdb and root/published, in process.
+
+    The environment is restored afterwards. Returns (exit code, what it printed)."""
     env = {
         "DAGSTER_HOME": str(root / "dagster_home"),
-        "GONGHUI_TODAY": "2026-11-23",
-        "GONGHUI_PUBLISH_DIR": str(published),
+        "GONGHUI_TODAY": today,
+        "GONGHUI_PUBLISH_DIR": str(root / "published"),
     }
     saved = {key: os.environ.get(key) for key in [*env, "GONGHUI_RAW_DIR", "GONGHUI_WAREHOUSE"]}
     os.environ.update(env)
     buffer = io.StringIO()
+    warehouse = root / "warehouse.duckdb"
     try:
         with contextlib.redirect_stdout(buffer):
             code = gonghui(["refresh", "--raw", str(raw), "--warehouse", str(warehouse)])
@@ -72,4 +71,24 @@ def refreshed_city(tmp_path_factory) -> RefreshedCity:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    return RefreshedCity(root, raw, warehouse, published, code, buffer.getvalue())
+    return code, buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def gonghui_refresh():
+    """`run_refresh`, for test modules (conftest is not importable as a module)."""
+    return run_refresh
+
+
+@pytest.fixture(scope="session")
+def copy_messy_city():
+    """`copy_fixture`, for test modules that change their own copy of the city."""
+    return copy_fixture
+
+
+@pytest.fixture(scope="session")
+def refreshed_city(tmp_path_factory) -> RefreshedCity:
+    root = tmp_path_factory.mktemp("messy_city")
+    raw = copy_fixture(root)
+    code, output = run_refresh(root, raw)
+    return RefreshedCity(root, raw, root / "warehouse.duckdb", root / "published", code, output)

@@ -230,8 +230,29 @@ def test_other_exports_write_xlsx(refreshed_city, tmp_path, what):
     if what == "actions":
         args += ["--period", "2025-12"]
     assert gonghui(args) == 0
-    frame = pl.read_excel(out)
-    assert frame.height == (5 if what == "quarantine" else 6)
+    sheets = pl.read_excel(out, sheet_id=0)  # quarantine: a sheet per town
+    assert sum(frame.height for frame in sheets.values()) == (5 if what == "quarantine" else 6)
+
+
+def test_export_reconciliation_lists_each_town_with_the_flag_reason(refreshed_city, tmp_path):
+    out = tmp_path / "核对.csv"
+    args = ["export", "reconciliation", "--period", "2025-12", "--region", DISTRICT_A]
+    assert gonghui([*args, "--out", str(out), "--publish-dir", str(refreshed_city.published)]) == 0
+    frame = pl.read_csv(out, infer_schema=False)
+    assert frame.columns[:5] == [
+        "镇街代码 region_code",
+        "镇街",
+        "报告期 period",
+        "指标",
+        "指标代码 metric",
+    ]
+    flagged = frame.filter(pl.col("是否异常") == "是")
+    assert flagged.select("镇街代码 region_code", "指标代码 metric", "上报值 reported").rows() == [
+        (EAST, "cba_rate", "20230.0"),
+        (WEST, "membership_rate", "96.0"),
+    ]
+    assert "不可能" in flagged["异常原因"][0]
+    assert set(frame["镇街代码 region_code"]) == {EAST, WEST}
 
 
 def test_export_of_unknown_period_is_a_clear_error(refreshed_city, tmp_path, capsys):

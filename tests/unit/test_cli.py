@@ -17,6 +17,8 @@ from pipelines.cli import main
         (["export", "kpis"], "报告期", "period"),
         (["export", "quarantine"], "输出文件", "output file"),
         (["export", "actions"], "区划代码", "region code"),
+        (["export", "reconciliation"], "上报值", "reported vs recomputed"),
+        (["export", "quarantine"], "包括已被后来文件更正的行", "a later file has fixed"),
     ],
 )
 def test_every_command_has_bilingual_help(argv, chinese, english, capsys):

@@ -221,3 +221,17 @@ def test_summary_header_is_found():
     )
 
     assert table.data.select("region_code", "cba_rate").row(0) == ("310117101000", "20230%")
+
+
+def test_a_returned_quarantine_export_maps_its_flattened_headers_and_ignores_ours():
+    text = (
+        "原因,统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式,"
+        "集体合同/签订日期,集体合同/到期日期,reason,原因代码 reason_code,"
+        "原文件 source_file,原工作表 sheet,原行号 row\n"
+        "会员人数大于职工人数,X,甲厂,310117101000,2025,100,单独建会,2024-01-01,2026-12-31,"
+        "members exceed,members_exceed_employees,returns/a.csv,,9\n"
+    )
+    table = parse_table(grid(text), Feed.RETURNS)
+    assert table.data.row(0, named=True)["cba_signed_on"] == "2024-01-01"
+    assert table.data.row(0, named=True)["cba_expires_on"] == "2026-12-31"
+    assert table.unknown_columns == []

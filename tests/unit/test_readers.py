@@ -182,3 +182,31 @@ def test_unsupported_format_names_the_extension(tmp_path):
         read_file(write(tmp_path, "old.XLS", b"x"))
 
     assert raised.value.params == {"extension": ".xls"}
+
+
+def test_excel_error_and_percent_cells_read_as_excel_shows_them(tmp_path):
+    # calamine alone gives an error cell as empty and a 100% cell as "1"; the grid starts
+    # at the leftmost used column (C here), which the overrides must follow.
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet["C1"], sheet["D1"] = "职工人数", "协商工资增幅"
+    sheet["C2"], sheet["D2"] = "#DIV/0!", 1
+    sheet["D2"].number_format = "0%"
+    sheet["F3"] = "#N/A"  # beyond every other used column
+    path = tmp_path / "errors.xlsx"
+    workbook.save(path)
+
+    [read] = read_file(path)
+
+    assert rows(read) == [
+        (1, "职工人数", "协商工资增幅", None, None),
+        (2, "#DIV/0!", "100%", None, None),
+        (3, None, None, None, "#N/A"),
+    ]
+
+
+def test_an_encrypted_workbook_is_named_as_such(tmp_path):
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500) + "EncryptedPackage".encode("utf-16-le")
+    with pytest.raises(UnreadableFile) as raised:
+        read_file(write(tmp_path, "locked.xlsx", ole))
+    assert raised.value.reason_code == "file_encrypted"

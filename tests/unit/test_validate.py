@@ -542,8 +542,16 @@ def test_the_codes_other_modules_rely_on_exist():
         "year_unparseable",
         "number_unparseable",
         "kpi_unknown",
+        "signed_in_future",
+        "text_garbled",
     ]
-    files = ["file_unreadable", "file_empty", "header_not_found", "missing_required_columns"]
+    files = [
+        "file_unreadable",
+        "file_empty",
+        "file_encrypted",
+        "header_not_found",
+        "missing_required_columns",
+    ]
     assert set(required) <= set(reasons.ROW_REASONS)
     assert {*files, "unsupported_format", "no_data_rows"} <= set(reasons.FILE_REASONS)
     assert all(code == code.lower() and " " not in code for code in reasons.REASONS)

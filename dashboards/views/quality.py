@@ -1,0 +1,89 @@
+"""数据质量 (analysts; town users see their own town): refresh, files, quarantine, reconciliation."""
+
+import polars as pl
+import streamlit as st
+
+from dashboards import queries
+from dashboards.context import context
+from dashboards.excel import download
+from dashboards.formatting import fmt_period, fmt_timestamp
+from dashboards.tables import zh
+
+ctx = context()
+ctx.scope.require("quality")
+town_only = ctx.scope.town is not None
+
+st.subheader("最近一次刷新")
+runs = queries.run_log()
+if runs is not None and runs.height:
+    latest = runs.row(0, named=True)
+    outcome = latest.get("status") or latest.get("outcome")
+    if outcome is not None:
+        ok = str(outcome).lower() in ("success", "succeeded", "ok", "成功")
+        (st.success if ok else st.error)(f"刷新结果：{outcome}")
+    st.dataframe(runs, hide_index=True)
+else:
+    st.caption("快照中没有运行日志（run_log），以下为发布信息。")
+st.metric("数据发布时间", fmt_timestamp(queries.published_at()))
+
+st.subheader("文件受理情况")
+audit = queries.load_audit(ctx.scope)
+refused = audit.filter(pl.col("status") != "loaded")
+cols = st.columns(4)
+cols[0].metric("已受理文件", f"{audit.height - refused.height:,}个")
+cols[1].metric("拒收文件", f"{refused.height:,}个")
+cols[2].metric("读取行数", f"{int(audit['rows_read'].sum() or 0):,}行")
+cols[3].metric("隔离行数", f"{int(audit['rows_quarantined'].sum() or 0):,}行")
+if refused.height:
+    st.error("以下文件无法读取，未入库：")
+    st.dataframe(refused.select("source_file", "error_code", "message_zh"), hide_index=True)
+with st.expander("全部文件"):
+    st.dataframe(audit, hide_index=True)
+
+st.subheader("隔离记录")
+quarantined = queries.quarantine(ctx.scope)
+if quarantined.is_empty():
+    st.success("没有被隔离的行")
+else:
+    by_reason, by_town = st.columns(2)
+    with by_reason:
+        st.markdown("**按原因**")
+        st.dataframe(
+            quarantined.group_by("reason_code").agg(
+                pl.first("message_zh").alias("示例说明"), pl.len().alias("行数")
+            ).sort("行数", descending=True).rename({"reason_code": "原因代码"}),
+            hide_index=True,
+        )  # fmt: skip
+    with by_town:
+        st.markdown("**按镇街**")
+        st.dataframe(
+            quarantined.group_by("region_code", "region_name").agg(pl.len().alias("行数"))
+            .sort("行数", descending=True).rename({"region_code": "镇街代码", "region_name": "镇街"}),
+            hide_index=True,
+        )  # fmt: skip
+    towns = quarantined.select("region_code", "region_name").unique().sort("region_code")
+    names = {
+        r["region_code"]: r["region_name"] or f"{r['region_code']}（未知区划）"
+        for r in towns.iter_rows(named=True)
+    }
+    code = st.selectbox("镇街", list(names), format_func=names.__getitem__, key="quality_town")
+    mine = quarantined.filter(pl.col("region_code") == code)
+    table = zh(mine)
+    st.dataframe(table, hide_index=True)
+    download(table, "下载本镇街隔离记录（Excel）", f"隔离记录_{names[code]}.xlsx", "dl_quarantine")
+
+st.subheader(f"镇街汇总表核对　{fmt_period(ctx.period)}")
+region = ctx.scope.town if town_only else None
+flags = queries.reconciliation(ctx.scope, region, ctx.period)
+if flags.is_empty():
+    st.success("汇总表与企业报表一致，无预警")
+else:
+    st.warning(f"{flags.height}项上报数与企业报表汇总不一致")
+    st.dataframe(
+        flags.rename(
+            {"region_code": "镇街代码", "region_name": "镇街", "metric_zh": "指标",
+             "reported": "上报值", "recomputed": "汇总值", "difference": "差额",
+             "flag_reason_zh": "说明", "source_file": "来源文件", "source_row": "行号"}
+        ),
+        hide_index=True,
+    )  # fmt: skip

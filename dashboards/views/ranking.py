@@ -1,0 +1,69 @@
+"""排名: regions ranked on a KPI the leader picks, weakest first, with a jump to drill-down."""
+
+import polars as pl
+import streamlit as st
+
+from dashboards import queries
+from dashboards.context import context, go_to_region
+from dashboards.formatting import fmt_period, fmt_value
+from dashboards.ranking import pick_kpi, render_ranking
+from dashboards.regions import LEVEL_ZH, by_code, children
+
+ctx = context()
+period = ctx.period
+defs = queries.kpi_definitions()
+definition = pick_kpi(defs, queries.kpis_in_period(period), key="ranking_kpi", label="指标")
+kpi = definition["kpi"]
+
+kids = children(ctx.regions, ctx.region.code)
+parent = ctx.region if kids else by_code(ctx.regions).get(ctx.region.parent_code or "")
+scopes = {"town": "全市所有镇街", "district": "全市各区（县）"}
+if parent is not None and parent.level != "city":
+    scopes["parent"] = f"{parent.name}各镇街"
+left, right = st.columns(2)
+with left:
+    scope = st.radio(
+        "范围", list(scopes), format_func=scopes.__getitem__, key="ranking_scope", horizontal=True
+    )
+with right:
+    weakest = st.radio(
+        "排序", [True, False], key="ranking_weakest", horizontal=True,
+        format_func=lambda w: "由低到高（薄弱在前）" if w else "由高到低",
+    )  # fmt: skip
+
+if scope == "parent":
+    rows = queries.children_kpi(parent.code, period, kpi)
+    rows = rows.reverse() if weakest else rows
+    label, rank_column = LEVEL_ZH["town"], "rank_in_parent"
+else:
+    rows = queries.level_ranking(scope, period, kpi, weakest)
+    rows = rows.drop("district_name") if scope == "district" else rows
+    label, rank_column = LEVEL_ZH[scope], "rank_overall"
+
+st.subheader(f"{scopes[scope]}　{definition['name_zh']}　{fmt_period(period)}")
+ranked = rows.filter(pl.col("value").is_not_null())
+if ranked.height:
+    bottom = ranked.sort("value", "region_code").head(3)
+    names = "、".join(
+        f"{r['region_name']}（{fmt_value(r['value'], definition['unit'])}）"
+        for r in bottom.iter_rows(named=True)
+    )
+    st.markdown(f"**最薄弱的{bottom.height}个{label}：** {names}")
+
+    # Jump to the enterprises behind the number: weakest region preselected.
+    names_by_code = dict(zip(rows["region_code"], rows["region_name"], strict=True))
+    pick, go = st.columns([3, 1], vertical_alignment="bottom")
+    with pick:
+        target = st.selectbox(
+            "下钻到",
+            list(names_by_code),
+            format_func=names_by_code.__getitem__,
+            key="ranking_drill",
+        )
+    with go:
+        if st.button("查看企业名单 →", key="ranking_go", type="primary"):
+            go_to_region(target)
+            st.session_state["drill_kpi"] = kpi
+            st.switch_page("views/drilldown.py")
+render_ranking(rows, definition, label, rank_column)
+st.caption("排名：1 为最好；目标线为黑色刻度。")

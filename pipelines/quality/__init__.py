@@ -1,0 +1,1 @@
+"""Data-quality suites (Great Expectations) run against the warehouse where the data is."""

@@ -1,0 +1,179 @@
+"""Run an expectation suite against the warehouse with Great Expectations, in place.
+
+GX Core 1.x, ephemeral context (nothing written to disk), analytics off. The warehouse is a
+SQL data source opened read-only, so every expectation is a query DuckDB answers; only the
+counts and a few sample rows come back to Python. The engine is disposed before returning,
+which releases the file for the next step (publish attaches the warehouse).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipelines.quality.suites import Suite
+
+SAMPLE_ROWS = 10
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    description: str
+    success: bool
+    unexpected_count: int | None  # None when the expectation could not be evaluated
+    sample: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class SuiteOutcome:
+    suite: Suite
+    expectations: list[ExpectationOutcome]
+    seconds: float
+
+    @property
+    def success(self) -> bool:
+        return all(outcome.success for outcome in self.expectations)
+
+    @property
+    def unexpected_count(self) -> int:
+        return sum(outcome.unexpected_count or 0 for outcome in self.expectations)
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [outcome for outcome in self.expectations if not outcome.success]
+
+    def summary_markdown(self) -> str:
+        lines = ["| 规则 rule | 结果 result | 不符合行数 rows |", "|---|---|---|"]
+        for outcome in self.expectations:
+            status = "✅" if outcome.success else ("⚠️ 出错 error" if outcome.error else "❌")
+            count = "–" if outcome.unexpected_count is None else f"{outcome.unexpected_count:,}"
+            lines.append(f"| {outcome.description} | {status} | {count} |")
+        return "\n".join(lines)
+
+    def sample_markdown(self) -> str:
+        """Up to SAMPLE_ROWS failing rows per failed rule, as markdown tables."""
+        parts = []
+        for outcome in self.failed:
+            parts.append(f"**{outcome.description}**")
+            if outcome.error:
+                parts.append(f"出错 error: `{outcome.error}`")
+            elif outcome.sample:
+                parts.append(_table(outcome.sample[:SAMPLE_ROWS]))
+        return "\n\n".join(parts) or "全部通过 all passed"
+
+
+def run_suite(suite: Suite, warehouse: Path) -> SuiteOutcome:
+    """Validate every expectation of `suite` against its table in `warehouse`."""
+    import great_expectations as gx
+
+    started = time.perf_counter()
+    context = gx.get_context(mode="ephemeral", project_config=_context_config())
+    source = context.data_sources.add_sql(name="warehouse", connection_string=_url(warehouse))
+    # A query asset rather than a table asset: GX reflects a table's columns through
+    # Postgres catalog views, which in DuckDB only see the `main` schema, not `landing`.
+    asset = source.add_query_asset(name=suite.table, query=f"select * from {suite.table}")
+    batch_definition = asset.add_batch_definition_whole_table("whole table")
+    batch = None
+    try:
+        batch = batch_definition.get_batch()
+        outcomes = [
+            _outcome(
+                expectation, batch.validate(expectation, result_format=_format(expectation, suite))
+            )
+            for expectation in suite.expectations()
+        ]
+    except Exception as error:  # a missing table or a broken query: the check fails visibly
+        outcomes = [ExpectationOutcome(suite.description, False, None, error=_first_line(error))]
+    finally:
+        if batch is not None:
+            batch.data.execution_engine.close()
+        source.get_engine().dispose()
+    return SuiteOutcome(suite, outcomes, time.perf_counter() - started)
+
+
+def _context_config() -> Any:
+    from great_expectations.data_context.types.base import (
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
+    )
+
+    # also set by pipelines.settings.prepare_offline_environment; here for direct callers
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    return DataContextConfig(
+        analytics_enabled=False,
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+        progress_bars=ProgressBarsConfig(globally=False),
+    )
+
+
+def _url(warehouse: Path) -> str:
+    from pipelines.quality.duckdb_dialect import connection_url
+
+    return connection_url(warehouse)
+
+
+def _format(expectation: Any, suite: Suite) -> dict[str, Any]:
+    """COMPLETE gives query-based expectations their sample rows (GX caps them); column
+    expectations keep SUMMARY so a bad column never pulls every failing value out."""
+    from great_expectations.expectations import UnexpectedRowsExpectation
+
+    query_based = isinstance(expectation, UnexpectedRowsExpectation)
+    return {
+        "result_format": "COMPLETE" if query_based else "SUMMARY",
+        "partial_unexpected_count": SAMPLE_ROWS,
+        "unexpected_index_column_names": list(suite.sample_columns),
+        "return_unexpected_index_query": False,
+    }
+
+
+def _outcome(expectation: Any, result: Any) -> ExpectationOutcome:
+    description = expectation.description or expectation.expectation_type
+    message = _exception_message(result.exception_info or {})
+    if message is not None:
+        return ExpectationOutcome(description, False, None, error=_first_line(message))
+    detail = result.result or {}
+    if "unexpected_count" in detail:
+        count = detail["unexpected_count"]
+        sample = detail.get("partial_unexpected_index_list") or [
+            {"value": value} for value in detail.get("partial_unexpected_list", [])
+        ]
+    else:  # UnexpectedRowsExpectation: the query's rows are the failures
+        count = detail.get("observed_value", 0)
+        sample = detail.get("details", {}).get("unexpected_rows", [])
+    return ExpectationOutcome(description, bool(result.success), int(count), list(sample))
+
+
+def _exception_message(info: dict[str, Any]) -> str | None:
+    """GX reports an error either at the top level or per metric that failed to compute."""
+    candidates = [info, *(value for value in info.values() if isinstance(value, dict))]
+    for candidate in candidates:
+        if candidate.get("raised_exception"):
+            return str(candidate.get("exception_message") or "unknown error")
+    return None
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += [
+        "| " + " | ".join(_cell(row.get(column)) for column in columns) + " |" for row in rows
+    ]
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    return str(value).replace("|", "\\|")
+
+
+def _first_line(error: object) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

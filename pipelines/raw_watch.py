@@ -1,0 +1,61 @@
+"""Deciding when files dropped into raw/ should start a refresh.
+
+Towns copy many files at once, and a large file is written over several seconds. The
+watcher therefore waits until raw/ has been quiet (no file added, removed, resized or
+touched) for QUIET_SECONDS before asking for one refresh of everything it saw; a file
+still being written keeps changing size or mtime and so is never read half-way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from pipelines.ingest.load import discover
+
+QUIET_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class WatchState:
+    seen: str = ""  # fingerprint of raw/ at the last look
+    seen_since: float = 0.0  # when raw/ first looked like `seen`
+    launched: str = ""  # fingerprint the last refresh was requested for
+
+    def to_cursor(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_cursor(cls, cursor: str | None) -> WatchState:
+        return cls(**json.loads(cursor)) if cursor else cls()
+
+
+@dataclass(frozen=True)
+class Decision:
+    state: WatchState
+    run_key: str | None  # set when a refresh should start now
+    reason: str
+
+
+def raw_fingerprint(raw_dir: Path) -> str:
+    """Names, sizes and mtimes (to the nanosecond) of every candidate file."""
+    digest = hashlib.sha256()
+    for raw in discover(raw_dir):
+        stat = raw.path.stat()
+        digest.update(f"{raw.source_file}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\x1e".encode())
+    return digest.hexdigest()
+
+
+def decide(state: WatchState, fingerprint: str, now: float) -> Decision:
+    if fingerprint == state.launched:
+        return Decision(state, None, "raw/ 没有变化 (no change since the last refresh)")
+    if fingerprint != state.seen:
+        moved = WatchState(seen=fingerprint, seen_since=now, launched=state.launched)
+        return Decision(moved, None, "raw/ 有变化，等待文件写完 (changes seen; waiting for quiet)")
+    if now - state.seen_since < QUIET_SECONDS:
+        left = QUIET_SECONDS - (now - state.seen_since)
+        return Decision(state, None, f"等待 {left:.0f} 秒无变化 (waiting {left:.0f}s of quiet)")
+    launched = WatchState(seen=fingerprint, seen_since=state.seen_since, launched=fingerprint)
+    return Decision(launched, fingerprint[:16], "raw/ 已稳定，开始刷新 (raw/ is quiet: refresh)")

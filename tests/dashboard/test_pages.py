@@ -1,0 +1,187 @@
+"""Every page, headless (AppTest): what it shows equals the snapshot's marts."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import pytest
+
+from tests.dashboard.apptest import frame, login, ok, open_page, pages
+from tests.dashboard.conftest import CITY, FENGHUA, GULOU, JINPING, XIKOU
+
+
+def mart(snapshot, sql: str, params: list | None = None) -> pl.DataFrame:
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        return con.cursor().sql(sql, params=params).pl()
+    finally:
+        con.close()
+
+
+def test_roles_get_their_pages(snapshot):
+    every = {"", "ranking", "trends", "drilldown", "actions", "quality"}
+    assert pages(login("fenxi")) == every
+    assert pages(login("lingdao")) == every - {"quality"}
+    assert pages(login("xikou")) == every
+
+
+def test_wrong_password_is_refused_in_chinese(snapshot):
+    at = login("lingdao", "wrong-password")
+
+    assert [e.value for e in at.error] == ["用户名或密码错误"]
+    assert not at.metric
+
+
+def test_ranking_lists_every_town_city_wide_weakest_first(snapshot):
+    at = open_page(login("lingdao"), "ranking")
+
+    expected = mart(
+        snapshot,
+        "select region_name, value from mart_kpi where region_level = 'town'"
+        " and period = '2025-12' and kpi = 'org_rate' order by value",
+    )
+    table = frame(at)
+    assert table["镇街"].to_list() == expected["region_name"].to_list()  # 溪口镇, 鼓楼, 锦屏
+    assert table["工会组建率"].to_list() == ["92.5%", "97.0%", "98.0%"]
+    assert table["排名"].to_list() == ["3", "2", "1"]  # 1 = best across the city
+    assert table["所属区（县）"].to_list() == ["奉化区", "海曙区", "奉化区"]
+    assert "**最薄弱的3个镇街：** 溪口镇（92.5%）、鼓楼街道（97.0%）、锦屏街道（98.0%）" in [
+        m.value for m in at.markdown
+    ]
+
+
+def test_ranking_by_district_best_first_on_another_kpi(snapshot):
+    at = open_page(login("lingdao"), "ranking")
+    at.radio(key="ranking_scope").set_value("district")
+    at.radio(key="ranking_weakest").set_value(False)
+    ok(at.selectbox(key="ranking_kpi").set_value("membership_rate").run())
+
+    table = frame(at)
+    expected = mart(
+        snapshot,
+        "select region_name, value from mart_kpi where region_level = 'district'"
+        " and period = '2025-12' and kpi = 'membership_rate' order by value desc",
+    )
+    assert table["区（县）"].to_list() == expected["region_name"].to_list()
+    assert table["职工入会率"].to_list() == ["94.4%", "94.0%"]  # 8500/9000, 4700/5000
+    assert table["目标"].to_list() == ["95.0%", "95.0%"]
+
+
+def test_ranking_jumps_to_the_enterprises_of_the_weakest_town(snapshot):
+    at = open_page(login("lingdao"), "ranking")
+    assert at.selectbox(key="ranking_drill").value == XIKOU  # weakest preselected
+    ok(at.button(key="ranking_go").click().run())
+
+    assert at.subheader[0].value == "宁波市 › 奉化区 › 溪口镇　2025年度"
+    table = frame(at)
+    assert table.height == 120
+    assert (table["建会形式"] == "未建会").sum() == 9  # 120 − 111, listed first
+    assert table["建会形式"].head(9).to_list() == ["未建会"] * 9
+
+
+def test_trends_show_every_period_against_target(snapshot):
+    at = open_page(login("lingdao"), "trends")
+
+    table = frame(at)
+    assert table["报告期"].to_list() == ["2024年度", "2025年度"]
+    assert table["工会组建率"].to_list() == ["94.0%", "96.2%"]
+    assert table["目标"].to_list() == ["95.0%", "95.0%"]
+    assert table["同比"].to_list() == ["—", "+2.2个百分点"]
+    assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_drilldown_city_to_district_to_town_with_lineage(snapshot):
+    at = open_page(login("fenxi"), "drilldown")
+    children = frame(at, 0)
+    assert children["区（县）"].to_list() == ["奉化区", "海曙区"]  # weakest first
+    assert frame(at).height == 420  # all enterprises in scope of the city
+
+    ok(at.selectbox(key="drill_child").set_value(FENGHUA).run())
+    ok(at.button(key="drill_go").click().run())
+    assert frame(at, 0)["镇街"].to_list() == ["溪口镇", "锦屏街道"]
+    ok(at.selectbox(key="drill_child").set_value(JINPING).run())
+    ok(at.button(key="drill_go").click().run())
+
+    table = frame(at)
+    expected = mart(
+        snapshot,
+        "select count(*) filter (where has_union) as u, count(*) as n from fct_enterprise_returns"
+        " where region_code = ? and period = '2025-12'",
+        [JINPING],
+    )
+    assert table.height == expected["n"][0] == 200
+    assert (table["计入分子"] == "是").sum() == expected["u"][0] == 196
+    assert set(table["来源文件"]) == {f"returns/2025/{JINPING}.csv"}
+    assert table["行号"].min() == 4
+
+
+def test_drilldown_follows_the_kpi(snapshot):
+    at = open_page(login("fenxi"), "drilldown")
+    at.selectbox(key="drill_kpi").set_value("cba_rate")
+    ok(at.radio(key="drill_filter").set_value("counted").run())
+
+    # cba_rate counts enterprises with a union and a contract in force: 150 + 100 + 90
+    assert frame(at).height == 340
+
+
+def test_actions_lists_and_excel(snapshot):
+    at = open_page(login("fenxi"), "actions")
+
+    expected = mart(
+        snapshot,
+        "select action_type, count(*) as n from mart_actions where period = '2025-12' group by all",
+    )
+    counts = dict(expected.iter_rows())
+    assert [t.label for t in at.tabs] == [
+        f"未建会企业（{counts['no_union']}）",
+        f"合同到期预警（{counts['cba_expiring']}）",
+        f"停报企业（{counts['stopped_reporting']}）",
+    ]
+    assert frame(at, 1)["状态"].to_list() == ["15天内到期"] * 3
+    assert [b.label for b in at.download_button] == [
+        "下载未建会企业（Excel）",
+        "下载合同到期预警（Excel）",
+        "下载停报企业（Excel）",
+    ]
+
+
+def test_quality_page_shows_audit_quarantine_and_reconciliation(snapshot):
+    at = open_page(login("fenxi"), "quality")
+
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["已受理文件"] == "6个"
+    assert labels["拒收文件"] == "1个"
+    assert labels["隔离行数"] == "12行"
+    assert "快照中没有运行日志（run_log），以下为发布信息。" in [c.value for c in at.caption]
+    assert [w.value for w in at.warning] == ["3项上报数与企业报表汇总不一致"]
+    by_town = pl.from_pandas(at.dataframe[3].value)
+    assert by_town["行数"].sum() == 7  # 2 per town + 1 with an unknown region code
+
+
+def test_quality_page_reads_run_log_when_present(snapshot):
+    con = duckdb.connect(str(snapshot))
+    con.execute(
+        "create table run_log as select 'r1' as run_id, 'failure' as status,"
+        " timestamp '2026-01-01 02:00' as started_at"
+    )
+    con.close()
+    at = open_page(login("fenxi"), "quality")
+
+    assert [e.value for e in at.error][0] == "刷新结果：failure"
+
+
+def test_town_user_overview_is_their_town(snapshot):
+    at = login("xikou")
+
+    assert at.subheader[0].value == "溪口镇　2025年度"
+    assert next(m for m in at.metric if m.label == "工会组建率").value == "92.5%"
+    assert CITY and GULOU  # other regions exist but are not offered
+    assert not [s for s in at.sidebar.selectbox if s.key.startswith("district_")]
+
+
+@pytest.mark.parametrize("page", ["ranking", "trends", "drilldown", "actions", "quality"])
+def test_every_page_renders_for_every_role(snapshot, page):
+    for name in ("fenxi", "lingdao", "xikou"):
+        at = login(name)
+        if page in pages(at):
+            open_page(at, page)

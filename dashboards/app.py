@@ -20,6 +20,7 @@ import duckdb  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboards.context import sidebar  # noqa: E402
+from dashboards.queries import failed_refresh  # noqa: E402
 from dashboards.scope import PAGES, Scope  # noqa: E402
 from dashboards.session import current_user, login_form, logout_button  # noqa: E402
 from dashboards.snapshot import NO_SNAPSHOT_ZH, NoSnapshotError  # noqa: E402
@@ -56,6 +57,12 @@ def main() -> None:
     scope = Scope.of(user)
     navigation = st.navigation(pages_for(scope))
     logout_button(user)
+    failed = failed_refresh()
+    if failed:
+        st.error(
+            f"最近一次数据刷新（{(failed['ended_at'] or '')[:16]}）失败，以下仍为上次成功发布的数据。"
+            f"原因：{failed['failure_reason'] or '见数据质量页'}"
+        )
     try:
         if sidebar(scope) is not None:
             navigation.run()

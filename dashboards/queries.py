@@ -7,7 +7,9 @@ from datetime import datetime
 import polars as pl
 
 from dashboards.scope import Scope
-from dashboards.snapshot import has_table, query
+from dashboards.snapshot import query
+from pipelines import run_log as pipeline_run_log
+from pipelines import settings
 
 
 def kpi_definitions() -> pl.DataFrame:
@@ -220,12 +222,13 @@ def reconciliation(scope: Scope, region_code: str | None, period: str) -> pl.Dat
 
 
 def run_log(limit: int = 20) -> pl.DataFrame | None:
-    """Recent refresh runs when the snapshot has a run_log table, else None."""
-    if not has_table("run_log"):
-        return None
-    stamps = query(
-        "select column_name from information_schema.columns where table_name = 'run_log'"
-        " and data_type like 'TIMESTAMP%' order by ordinal_position"
-    )["column_name"].to_list()
-    order = f'order by "{stamps[-1]}" desc nulls last' if stamps else ""
-    return query(f"select * from run_log {order} limit {int(limit)}")
+    """Recent refresh runs, newest first, from the run log beside the snapshots (it is
+    written by every refresh, also by one that failed and published nothing)."""
+    runs = pipeline_run_log.latest(settings.publish_dir(), limit)
+    return pl.DataFrame(runs, infer_schema_length=None) if runs else None
+
+
+def failed_refresh() -> dict | None:
+    """The newest run when it failed: the data shown is then older than the last attempt."""
+    runs = pipeline_run_log.latest(settings.publish_dir(), 1)
+    return runs[0] if runs and runs[0]["status"] == "failure" else None

@@ -17,13 +17,13 @@ st.subheader("最近一次刷新")
 runs = queries.run_log()
 if runs is not None and runs.height:
     latest = runs.row(0, named=True)
-    outcome = latest.get("status") or latest.get("outcome")
-    if outcome is not None:
-        ok = str(outcome).lower() in ("success", "succeeded", "ok", "成功")
-        (st.success if ok else st.error)(f"刷新结果：{outcome}")
+    if latest["status"] == "success":
+        st.success(f"刷新成功：{latest['ended_at'][:16]}")
+    else:
+        st.error(f"刷新失败：{latest['ended_at'][:16]}　{latest['failure_reason'] or ''}")
     st.dataframe(runs, hide_index=True)
 else:
-    st.caption("快照中没有运行日志（run_log），以下为发布信息。")
+    st.caption("尚无刷新记录（运行日志为空），以下为发布信息。")
 st.metric("数据发布时间", fmt_timestamp(queries.published_at()))
 
 st.subheader("文件受理情况")

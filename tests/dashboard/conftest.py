@@ -18,6 +18,7 @@ Each town has its own source file, two quarantined rows and one flagged summary 
 
 from __future__ import annotations
 
+import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -332,14 +333,23 @@ def publish_dir(tmp_path, monkeypatch) -> Path:
     return path
 
 
-@pytest.fixture
-def snapshot(publish_dir) -> Path:
+SNAPSHOT_NAME = "snapshot-20260101T020500000000.duckdb"
+
+
+@pytest.fixture(scope="session")
+def snapshot_template(tmp_path_factory) -> Path:
+    """Built once (it takes a second or two); each test gets its own copy."""
     return write_snapshot(
-        publish_dir,
-        "snapshot-20260101T020500000000.duckdb",
-        datetime(2026, 1, 1, 2, 5),
-        TOWN_COUNTS,
+        tmp_path_factory.mktemp("template"), SNAPSHOT_NAME, datetime(2026, 1, 1, 2, 5), TOWN_COUNTS
     )
+
+
+@pytest.fixture
+def snapshot(publish_dir, snapshot_template) -> Path:
+    path = publish_dir / SNAPSHOT_NAME
+    shutil.copyfile(snapshot_template, path)
+    (publish_dir / "CURRENT").write_text(SNAPSHOT_NAME, encoding="utf-8")
+    return path
 
 
 @pytest.fixture

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import duckdb
 import polars as pl
 import pytest
 
+from pipelines import run_log
 from tests.dashboard.apptest import frame, login, ok, open_page, pages
 from tests.dashboard.conftest import CITY, FENGHUA, GULOU, JINPING, XIKOU
 
@@ -152,22 +155,42 @@ def test_quality_page_shows_audit_quarantine_and_reconciliation(snapshot):
     assert labels["已受理文件"] == "6个"
     assert labels["拒收文件"] == "1个"
     assert labels["隔离行数"] == "12行"
-    assert "快照中没有运行日志（run_log），以下为发布信息。" in [c.value for c in at.caption]
+    assert "尚无刷新记录（运行日志为空），以下为发布信息。" in [c.value for c in at.caption]
     assert [w.value for w in at.warning] == ["3项上报数与企业报表汇总不一致"]
     by_town = pl.from_pandas(at.dataframe[3].value)
     assert by_town["行数"].sum() == 7  # 2 per town + 1 with an unknown region code
 
 
-def test_quality_page_reads_run_log_when_present(snapshot):
-    con = duckdb.connect(str(snapshot))
-    con.execute(
-        "create table run_log as select 'r1' as run_id, 'failure' as status,"
-        " timestamp '2026-01-01 02:00' as started_at"
-    )
-    con.close()
+def failed_run(publish_dir) -> None:
+    run_log.write(
+        publish_dir,
+        run_log.RunRecord(
+            run_id="r1", status="failure", trigger="schedule",
+            started_at=datetime(2026, 1, 2, 2, 0), ended_at=datetime(2026, 1, 2, 2, 1),
+            files_seen=3, files_parsed=1, files_unchanged=2, files_unreadable=0,
+            rows_accepted=10, rows_quarantined=1, checks_passed=5, checks_warned=0,
+            checks_failed=1, published=False, failure_reason="检查未通过 check failed: rates",
+        ),
+    )  # fmt: skip
+
+
+def test_quality_page_reads_the_run_log(snapshot, publish_dir):
+    failed_run(publish_dir)
     at = open_page(login("fenxi"), "quality")
 
-    assert [e.value for e in at.error][0] == "刷新结果：failure"
+    errors = [e.value for e in at.error]
+    assert "刷新失败：2026-01-02 02:01　检查未通过 check failed: rates" in errors
+
+
+def test_a_failed_refresh_shows_a_banner_over_the_last_good_data(snapshot, publish_dir):
+    failed_run(publish_dir)
+    at = login("lingdao")
+
+    assert at.error[0].value == (
+        "最近一次数据刷新（2026-01-02 02:01）失败，以下仍为上次成功发布的数据。"
+        "原因：检查未通过 check failed: rates"
+    )
+    assert next(m for m in at.metric if m.label == "工会组建率").value  # data still shown
 
 
 def test_town_user_overview_is_their_town(snapshot):

@@ -1,0 +1,54 @@
+"""Transient trouble is retried; a data problem is not."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipelines import run_log
+from pipelines.defs import dbt_models, publishing
+
+
+def test_a_transient_publish_failure_is_retried_and_the_run_succeeds(
+    tmp_path, monkeypatch, gonghui_refresh, copy_messy_city
+):
+    real_publish = publishing.publish_snapshot
+    calls = []
+
+    def flaky_publish(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("磁盘暂时不可用 disk briefly unavailable")
+        return real_publish(*args, **kwargs)
+
+    monkeypatch.setattr(publishing, "publish_snapshot", flaky_publish)
+    code, output = gonghui_refresh(tmp_path, copy_messy_city(tmp_path))
+
+    assert code == 0, output
+    assert len(calls) == 2
+    assert "已发布新快照" in output
+
+
+def test_a_failing_dbt_build_is_not_retried_and_publishes_nothing(
+    tmp_path, monkeypatch, gonghui_refresh, copy_messy_city
+):
+    builds = []
+    real_cli = dbt_models.DbtCliResource.cli
+
+    def failing_dbt(self, args, **kwargs):
+        """dbt stops with an error, as it does on a broken model or a failed test."""
+        builds.append(args)
+        return real_cli(self, ["run-operation", "no_such_macro"], **kwargs)
+
+    monkeypatch.setattr(dbt_models.DbtCliResource, "cli", failing_dbt)
+    raw = copy_messy_city(tmp_path)
+    (tmp_path / "published").mkdir()
+    code, output = gonghui_refresh(tmp_path, raw)
+
+    assert code == 1
+    assert len(builds) == 1
+    assert not (tmp_path / "published" / "CURRENT").exists()
+    [record] = run_log.latest(tmp_path / "published")
+    assert (record["status"], record["published"]) == ("failure", 0)
+    assert "gonghui_dbt_models" in record["failure_reason"]
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute("select count(*) from landing.enterprise_returns").fetchone()[0] == 14

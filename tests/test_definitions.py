@@ -47,3 +47,18 @@ def test_telemetry_is_off_in_the_instance_config():
 
     config = yaml.safe_load((settings.REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8"))
     assert config["telemetry"]["enabled"] is False
+
+
+def test_data_quality_suites_are_checks_on_the_assets_they_guard():
+    graph = defs.resolve_asset_graph()
+    checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
+    assert ("mart_kpi", "kpi_rates_within_bounds") in checks
+    assert ("mart_kpi", "kpi_complete") in checks
+    assert ("landing/enterprise_returns", "returns_known_region") in checks
+    assert ("mart_summary_reconciliation", "summary_reconciliation_flags") in checks
+
+    def is_blocking(asset: str, name: str) -> bool:
+        return graph.get_check_spec(dg.AssetCheckKey(dg.AssetKey(asset), name)).blocking
+
+    assert is_blocking("mart_kpi", "kpi_rates_within_bounds")
+    assert not is_blocking("mart_summary_reconciliation", "summary_reconciliation_flags")

@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: setup run refresh serve test lint format sample lock clean screenshot
+.PHONY: setup run refresh serve test lint format sample lock clean screenshot bench
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 	$(BIN)/sqlfluff fix dbt_project/models dbt_project/tests --disable-progress-bar
+
+## Benchmark against a DuckDB floor and a pandas peer; writes docs/benchmarks.md (SCALE=0.25 to shrink).
+bench: setup
+	$(BIN)/python -m benchmarks.run --scale $(or $(SCALE),1.0)
 
 ## Regenerate the committed sample city in raw/ and the region/target seeds.
 sample: setup

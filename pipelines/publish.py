@@ -19,17 +19,24 @@ SNAPSHOT_PREFIX = "snapshot-"
 KEEP_SNAPSHOTS = 3
 
 
+# dbt's staging and intermediate models are the warehouse's working steps, not for readers.
+UNPUBLISHED_PREFIXES = ("stg_", "int_")
+
+
 def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
-    """Every base table dbt built in the main schema (marts, dimensions, seeds)."""
+    """What dbt built in the main schema for readers: marts, dimensions and seeds.
+
+    The large fact marts are views in the warehouse and become tables here, so their
+    millions of rows are written once per refresh, into the snapshot."""
     rows = con.execute(
         """
         select table_name from information_schema.tables
-        where table_catalog = ? and table_schema = 'main' and table_type = 'BASE TABLE'
+        where table_catalog = ? and table_schema = 'main'
         order by table_name
         """,
         [catalog],
     ).fetchall()
-    return [name for (name,) in rows]
+    return [name for (name,) in rows if not name.startswith(UNPUBLISHED_PREFIXES)]
 
 
 def publish_snapshot(warehouse: Path, publish_dir: Path, run_id: str, fingerprint: str) -> Path:
@@ -41,16 +48,19 @@ def publish_snapshot(warehouse: Path, publish_dir: Path, run_id: str, fingerprin
     name = f"{SNAPSHOT_PREFIX}{published_at:%Y%m%dT%H%M%S%f}.duckdb"
     partial = publish_dir / f"{name}.partial"
     partial.unlink(missing_ok=True)
+    # Attached under the name dbt knows it by: its views name their inputs with it.
+    catalog = warehouse.stem
     with duckdb.connect(str(partial)) as con:
-        con.execute(f"attach '{warehouse}' as wh (read_only)")
-        for table in published_tables(con, "wh"):
-            con.execute(f'create table main."{table}" as select * from wh.main."{table}"')
+        con.execute("set enable_progress_bar = false")
+        con.execute(f"attach '{warehouse}' as \"{catalog}\" (read_only)")
+        for table in published_tables(con, catalog):
+            con.execute(f'create table main."{table}" as select * from "{catalog}".main."{table}"')
         con.execute(
             "create table snapshot_info as select ?::timestamp as published_at, "
             "? as run_id, ? as fingerprint",
             [published_at, run_id, fingerprint],
         )
-        con.execute("detach wh")
+        con.execute(f'detach "{catalog}"')
     final = publish_dir / name
     os.replace(partial, final)
     _point_to(publish_dir, name)

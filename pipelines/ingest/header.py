@@ -9,8 +9,11 @@ total lines and note lines (with whatever follows a note) are dropped.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -34,6 +37,13 @@ MIN_HEADER_FIELDS = 2
 _COLUMN_NUMBER = re.compile(r"^(?:[甲乙丙丁戊己庚辛]|\d{1,3})$")
 _IGNORED = frozenset(fold_header(header) for header in IGNORED_HEADERS)
 _TOTAL_FOLDED = frozenset(fold_header(marker) for marker in TOTAL_LINE_MARKERS)
+# CJK unified ideographs, which every alias holds.
+_IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
+# A cell can only start a total or note line if it holds the first character of a
+# marker, or a character NFKC may change: anything but ASCII and CJK unified ideographs,
+# which NFKC keeps as they are.
+_MARKER_FIRSTS = sorted({fold_header(m)[0] for m in (*TOTAL_LINE_MARKERS, *NOTE_LINE_MARKERS)})
+_MAY_START_MARKER = "[" + "".join(_MARKER_FIRSTS) + "]|[^\\x00-\\x7f\\u4e00-\\u9fff]"
 
 
 @dataclass(frozen=True)
@@ -104,11 +114,14 @@ def find_header(grid: pl.DataFrame, feed: Feed) -> tuple[tuple[int, ...], list[C
             below = rows[i + 1]
             candidates.append(((row[0], below[0]), _label_double(row[1:], below[1:])))
         for header_rows, labelled in candidates:
-            columns = _map(cells, labelled, index)
-            score = len({column.field for column in columns if column.field})
             # Ties go to the single row, then to the earlier one: a two-row header only
             # wins when the second row adds fields.
-            key = (score, int(len(header_rows) == 1), -i)
+            rank = (int(len(header_rows) == 1), -i)
+            if best is not None and (_max_score(labelled), *rank) <= best[0]:
+                continue  # even if every promising column matched, it could not win
+            columns = _map(cells, labelled, index)
+            score = len({column.field for column in columns if column.field})
+            key = (score, *rank)
             if best is None or key > best[0]:
                 best = (key, header_rows, columns)
     if best is None or best[0][0] < MIN_HEADER_FIELDS:
@@ -120,7 +133,9 @@ def _expected(feed: Feed) -> str:
     return "、".join(field.header for field in FIELDS_BY_FEED[feed] if field.required)
 
 
-Labelled = list[tuple[str | None, list[str]]]  # per column: label, texts to try in order
+# Per column: label, texts to try in order. The texts are produced lazily, as most
+# candidate rows are never mapped, and so can be gone through once only.
+Labelled = list[tuple[str | None, Iterable[str]]]
 
 
 def _label_single(cells: Sequence[str | None]) -> Labelled:
@@ -132,17 +147,18 @@ def _label_single(cells: Sequence[str | None]) -> Labelled:
             labelled.append((None, []))
             continue
         top, _, below = cell.strip().partition("/")
-        texts = [cell, *_texts(top, below)] if top and below else [cell]
+        texts = itertools.chain([cell], _texts(top, below)) if top and below else [cell]
         labelled.append((cell.strip(), texts))
     return labelled
 
 
-def _texts(top: str, below: str) -> list[str]:
+def _texts(top: str, below: str) -> Iterator[str]:
     """Spellings to try for a child header under a parent, most specific first."""
-    texts = [top + below, f"{top}:{below}", below]
+    yield top + below
+    yield f"{top}:{below}"
+    yield below
     if fold_header(below) in _TOTAL_FOLDED:
-        texts.append(top)
-    return texts
+        yield top
 
 
 def _label_double(parent: Sequence[str | None], child: Sequence[str | None]) -> Labelled:
@@ -168,6 +184,22 @@ def _label_double(parent: Sequence[str | None], child: Sequence[str | None]) -> 
         else:
             labelled.append((None, []))
     return labelled
+
+
+def _max_score(labelled: Labelled) -> int:
+    """An upper bound on the fields a candidate header can match, found without folding.
+
+    Every alias holds a Chinese character (a unit test keeps it so), and folding only
+    drops characters, so a column can match only if its label holds one after NFKC.
+    The scan looks at 30 rows of which most are data: this bound lets it skip mapping
+    the rows below a header already found.
+    """
+    return sum(1 for label, _ in labelled if label is not None and _may_name_field(label))
+
+
+@functools.lru_cache(maxsize=4096)
+def _may_name_field(label: str) -> bool:
+    return _IDEOGRAPH.search(unicodedata.normalize("NFKC", label)) is not None
 
 
 def _map(cells: list[str], labelled: Labelled, index: dict[str, str]) -> list[Column]:
@@ -197,7 +229,7 @@ def _starts_with_any(expr: pl.Expr, markers: Sequence[str]) -> pl.Expr:
 
 def _data_rows(grid: pl.DataFrame, header_row: int, columns: list[Column]) -> pl.DataFrame:
     cells = [column for column in grid.columns if column != "row"]
-    body = grid.filter(pl.col("row") > header_row)
+    body = grid.slice(grid["row"].search_sorted(header_row, side="right"))  # rows are in order
     body = _skip_column_numbers(body, columns)
     mapped = [column for column in columns if column.field]
     labelled = {column.cell for column in columns}
@@ -207,26 +239,70 @@ def _data_rows(grid: pl.DataFrame, header_row: int, columns: list[Column]) -> pl
         for position, cell in enumerate(cells, 1)
         if cell not in labelled and body.get_column(cell).null_count() < body.height
     ]
-    first_cell = pl.coalesce([pl.col(cell) for cell in cells])
-    is_total = pl.any_horizontal(
-        _starts_with_any(_folded(expr), TOTAL_LINE_MARKERS)
-        for expr in [first_cell, *(pl.col(cell) for cell in cells[:3])]
-    )
-    # A note is a mostly empty line: "说明…" as the first cell of a filled row is more
-    # likely an enterprise name than a footnote, and must not cut off the rows below.
-    filled = pl.sum_horizontal(pl.col(cells).is_not_null().cast(pl.Int32))
-    is_note = _starts_with_any(_folded(first_cell), NOTE_LINE_MARKERS) & (
-        filled * 2 < max(len(columns), 2)
-    )
+    totals, first_note = _total_and_note_rows(body, cells, len(columns))
     has_data = pl.any_horizontal(pl.col(c.cell).is_not_null() for c in mapped)
+    kept = has_data & ~pl.col("row").is_in(totals)
+    if first_note is not None:  # a note ends the data: nothing below it is kept
+        kept &= pl.col("row") < first_note
     return (
-        body.with_columns(after_note=is_note.cast(pl.Int32).cum_sum() > 0)
-        .filter(has_data & ~is_total & ~pl.col("after_note"))
+        body.lazy()
+        .filter(kept)
         .select(
             pl.col("row").alias("source_row"),
             *(pl.col(column.cell).alias(column.field) for column in mapped),
             _row_data([*columns, *extra]).alias("row_data"),
         )
+        .collect()
+    )
+
+
+def _total_and_note_rows(
+    body: pl.DataFrame, cells: list[str], n_columns: int
+) -> tuple[list[int], int | None]:
+    """(rows of total lines, first note line) of the body.
+
+    Both are recognised by a row's first cells. Folding (NFKC) every cell is slow, so
+    only candidate rows are looked at: those with no text in the first three cells (the
+    first cell is further right) or with a character in one of them that may start a
+    marker. Their first filled cell is picked out in Python: a Polars coalesce over
+    every column costs more than the whole rest.
+    """
+    first_three = [pl.col(cell) for cell in cells[:3]]
+    may_mark = pl.any_horizontal(
+        pl.any_horizontal(cell.str.contains(_MAY_START_MARKER) for cell in first_three),
+        pl.all_horizontal(cell.is_null() for cell in first_three),
+    )
+    candidates = body.filter(may_mark).select("row", *cells).rows()
+    if not candidates:
+        return [], None
+    lines = _lines(candidates, cells[:3])
+    first_cell = pl.col("first_cell")
+    is_total = pl.any_horizontal(
+        _starts_with_any(_folded(expr), TOTAL_LINE_MARKERS) for expr in [first_cell, *first_three]
+    )
+    # A note is a mostly empty line: "说明…" as the first cell of a filled row is more
+    # likely an enterprise name than a footnote, and must not cut off the rows below.
+    is_note = _starts_with_any(_folded(first_cell), NOTE_LINE_MARKERS) & (
+        pl.col("filled") * 2 < max(n_columns, 2)
+    )
+    marked = lines.select("row", is_total.alias("total"), is_note.alias("note")).rows()
+    notes = [row for row, _, note in marked if note]
+    return [row for row, total, _ in marked if total], min(notes, default=None)
+
+
+def _lines(rows: list[tuple], first_three: list[str]) -> pl.DataFrame:
+    """Of each (row number, cells...): the row number, its first filled cell, how many
+    cells are filled, and its first three cells."""
+    cells = [row[1:] for row in rows]
+    return pl.DataFrame(
+        {
+            "row": [row[0] for row in rows],
+            "first_cell": [next((c for c in row if c is not None), None) for row in cells],
+            "filled": [sum(c is not None for c in row) for row in cells],
+            **{name: [row[i] for row in cells] for i, name in enumerate(first_three)},
+        },
+        schema={"row": pl.Int64, "first_cell": pl.String, "filled": pl.Int64}
+        | dict.fromkeys(first_three, pl.String),
     )
 
 

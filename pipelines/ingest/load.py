@@ -1,23 +1,31 @@
 """One ingestion run: raw/ → landing.* in the warehouse, as a full reload.
 
-Files are parsed and validated outside any transaction (two worker threads; Polars and
-calamine release the GIL), then every landing table is replaced and filled inside ONE
-transaction, so a failure leaves the previous load in place and a reader never sees
-half of a load. Every file gets a `landing.load_audit` row (one per sheet when several
-sheets of a workbook hold data); a file that cannot be used is reported there, and the
-other files still load. Nothing under raw/ is written to.
+Files are parsed and validated in batches of many files, which is far cheaper than one
+by one, on two workers (processes for a large load: parsing is mostly Python). The
+landing tables are replaced and filled inside ONE transaction, batch by batch as the
+batches come back (so memory holds a few batches, not the whole load): a failure leaves
+the previous load in place and a reader never sees half of a load. Every file gets a
+`landing.load_audit` row (one per sheet when several sheets of a workbook hold data); a
+file that cannot be used is reported there, and the other files still load. Nothing
+under raw/ is written to.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import itertools
 import logging
+import multiprocessing
 import uuid
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import polars as pl
@@ -27,10 +35,12 @@ from pipelines.ingest import reasons, registry
 from pipelines.ingest.header import ParsedTable, parse_reference, parse_table
 from pipelines.ingest.landing import SCHEMA, create_landing_tables
 from pipelines.ingest.readers import Sheet, UnreadableFile, read_file
-from pipelines.ingest.validate import ValidationContext, validate
+from pipelines.ingest.validate import TABLE, ValidationContext, validate_tables
 from pipelines.ingest.vocabulary import Feed
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
 
 # Reference first: its regions decide which town codes the returns may use.
 FOLDERS: tuple[str, ...] = ("reference", "returns", "summaries")
@@ -50,6 +60,12 @@ TOWN_LEVELS = frozenset({"town", "镇", "街道", "乡", "镇街", "street"})
 # Written by Windows and macOS next to the user's files; not theirs to be told about.
 _SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini"})
 WORKERS = 2
+# Files are validated together until a batch holds this many bytes (some 50,000 rows):
+# enough for the per-batch costs to vanish, few enough to keep memory small.
+BATCH_BYTES = 8 << 20
+# Parsing is mostly Python, which threads cannot run side by side, so a large load is
+# handled by worker processes: from this many files on, that repays starting them.
+PROCESS_MIN_FILES = 100
 
 
 @dataclass(frozen=True)
@@ -66,8 +82,6 @@ class SheetOutcome:
 
     sheet: str | None
     feed: Feed | None = None
-    accepted: pl.DataFrame | None = None
-    quarantine: pl.DataFrame | None = None
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
@@ -179,15 +193,14 @@ def ingest(
     def context(codes: frozenset[str]) -> ValidationContext:
         return ValidationContext(codes, today, known_kpis, kpi_names)
 
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        references = list(pool.map(_parse_file, [f for f in plan.parse if f.folder == "reference"]))
+    with _pool(len(plan.parse)) as pool:
+        references = [_parse_file(f) for f in plan.parse if f.folder == "reference"]
         # The towns that reference regions add must be known before returns are validated;
         # regions are validated again below with the rest (reference files are small).
         regions_only = {Feed.REF_REGIONS: context(seed_codes)}
         if plan.full:
-            ref_codes, ref_towns = _accepted_regions(
-                _validate_file(parsed, regions_only) for parsed in references
-            )
+            regions = _validate_batch(references, regions_only).frames["ref_regions"]
+            ref_codes, ref_towns = _accepted_regions(regions)
         else:
             ref_codes, ref_towns = _landed_regions(warehouse)
         contexts = {
@@ -196,15 +209,20 @@ def ingest(
             Feed.RETURNS: context(seed_towns | ref_towns),
             Feed.SUMMARIES: context(seed_towns | ref_towns),
         }
-        outcomes = [_validate_file(parsed, contexts) for parsed in references]
-        for outcome in outcomes:
-            report(outcome)
-        others = [f for f in plan.parse if f.folder != "reference"]
-        for outcome in pool.map(lambda raw: _validate_file(_parse_file(raw), contexts), others):
-            report(outcome)
-            outcomes.append(outcome)
-
-    _write(warehouse, outcomes, load_id, plan, state)
+        others = _batches([f for f in plan.parse if f.folder != "reference"])
+        loaded = _in_order(pool, functools.partial(_load_batch, contexts=contexts), others)
+        outcomes: list[FileOutcome] = []
+        with _transaction(warehouse, plan) as con:
+            for validated in itertools.chain([_validate_batch(references, contexts)], loaded):
+                for outcome in validated.outcomes:
+                    report(outcome)
+                _insert_all(con, validated.frames, load_id)
+                outcomes += validated.outcomes
+            _insert(
+                con, "load_audit", _audit(outcomes).with_columns(pl.lit(load_id).alias("load_id"))
+            )
+            con.execute(f"delete from {SCHEMA}.ingest_state")
+            con.execute(f"insert into {SCHEMA}.ingest_state values (?, now())", [state])
     return summarise(load_id, outcomes, plan)
 
 
@@ -266,6 +284,21 @@ class _ParsedFile:
     failure: SheetOutcome | None = None
 
 
+@dataclass
+class _Validated:
+    outcomes: list[FileOutcome]  # in file order
+    frames: dict[str, list[pl.DataFrame]]  # landing table → rows to insert
+
+
+@dataclass
+class _Pending:
+    """A sheet with data rows, waiting for its feed's part of the batch."""
+
+    file: FileOutcome
+    index: int  # of its SheetOutcome in file.sheets
+    table: ParsedTable
+
+
 def _parse_file(raw: RawFile) -> _ParsedFile:
     parsed = _ParsedFile(raw, None, None, [])
     try:
@@ -304,50 +337,141 @@ def _parse_sheets(sheets: list[Sheet], folder: str) -> list[tuple[str | None, Pa
     return [(name, table) for name, table in tables if table.data.height] or tables[:1]
 
 
-def _validate_file(parsed: _ParsedFile, contexts: dict[Feed, ValidationContext]) -> FileOutcome:
-    outcome = FileOutcome(parsed.raw, parsed.size, parsed.sha256, [])
-    if parsed.failure:
-        outcome.sheets.append(parsed.failure)
-        return outcome
-    for sheet, table in parsed.tables:
-        if table.feed not in contexts:
-            continue  # the regions-only pass leaves targets for later
-        try:
-            outcome.sheets.append(_validate_sheet(parsed.raw, sheet, table, contexts[table.feed]))
-        except Exception as error:  # one bad file never stops the others
-            log.exception("validating %s failed", parsed.raw.source_file)
-            detail = f"{type(error).__name__}: {error}"
-            outcome.sheets.append(_failure(sheet, "file_unreadable", detail=detail))
-    return outcome
+def _pool(files: int) -> Executor:
+    """The workers that parse and validate the batches."""
+    # A daemonic process (a worker of someone else's pool) may not start processes.
+    if files < PROCESS_MIN_FILES or multiprocessing.current_process().daemon:
+        return ThreadPoolExecutor(max_workers=WORKERS)
+    # Spawned, not forked: a fork while Polars' threads are busy can deadlock the child.
+    return ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
 
 
-def _validate_sheet(
-    raw: RawFile, sheet: str | None, table: ParsedTable, context: ValidationContext
-) -> SheetOutcome:
+def _batches(files: list[RawFile]) -> Iterator[list[RawFile]]:
+    """Consecutive files, cut once a batch holds BATCH_BYTES."""
+    batch: list[RawFile] = []
+    size = 0
+    for raw in files:
+        batch.append(raw)
+        with contextlib.suppress(OSError):  # the parser will say what is wrong with it
+            size += raw.path.stat().st_size
+        if size >= BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _in_order(pool: Executor, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+    """fn of each item, run on the pool and yielded in order, submitted at most WORKERS
+    items ahead of the one yielded (so results never pile up in memory)."""
+    pending: deque[Future[R]] = deque()
+    for item in items:
+        pending.append(pool.submit(fn, item))
+        if len(pending) > WORKERS:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
+
+
+def _load_batch(files: list[RawFile], contexts: dict[Feed, ValidationContext]) -> _Validated:
+    """Parse and validate a batch of files (in a worker)."""
+    return _validate_batch([_parse_file(raw) for raw in files], contexts)
+
+
+def _validate_batch(
+    batch: list[_ParsedFile], contexts: dict[Feed, ValidationContext]
+) -> _Validated:
+    """Validate the files of a batch, each feed's sheets together."""
+    validated = _Validated([], {table: [] for table in (*TABLE_BY_FEED.values(), "quarantine")})
+    pending: dict[Feed, list[_Pending]] = {}
+    for parsed in batch:
+        outcome = FileOutcome(parsed.raw, parsed.size, parsed.sha256, [])
+        validated.outcomes.append(outcome)
+        if parsed.failure:
+            outcome.sheets.append(parsed.failure)
+            continue
+        for sheet, table in parsed.tables:
+            if table.feed not in contexts:
+                continue  # the regions-only pass leaves targets for later
+            outcome.sheets.append(_sheet_outcome(sheet, table))
+            if outcome.sheets[-1].error_code is None:
+                waiting = _Pending(outcome, len(outcome.sheets) - 1, table)
+                pending.setdefault(table.feed, []).append(waiting)
+    for feed, sheets in pending.items():
+        _validate_sheets(feed, sheets, contexts[feed], validated.frames)
+    return validated
+
+
+def _sheet_outcome(sheet: str | None, table: ParsedTable) -> SheetOutcome:
+    """The sheet's outcome before validation: refused as a whole, or its rows read."""
     if table.missing_required:
         columns = "、".join(f.header for f in table.missing_required)
         return _failure(sheet, "missing_required_columns", columns=columns)
     if table.data.height == 0:
         return _failure(sheet, "no_data_rows")
-    result = validate(table.feed, table.data, context)
-    lineage = [
-        pl.lit(raw.source_file).alias("source_file"),
-        pl.lit(sheet, dtype=pl.String).alias("sheet"),
-        pl.lit(raw.mtime, dtype=pl.Datetime("us")).alias("file_mtime"),
-    ]
-    quarantine = result.quarantine.join(
-        table.data.select("source_row", "row_data"), on="source_row", how="left"
-    ).with_columns(*lineage, pl.lit(raw.folder).alias("feed"))
     return SheetOutcome(
         sheet=sheet,
         feed=table.feed,
-        accepted=result.accepted.with_columns(*lineage),
-        quarantine=quarantine,
         rows_read=table.data.height,
-        rows_accepted=result.accepted.height,
-        rows_quarantined=result.quarantine["source_row"].n_unique(),
         unknown_columns=tuple(table.unknown_columns),
     )
+
+
+def _validate_sheets(
+    feed: Feed,
+    sheets: list[_Pending],
+    context: ValidationContext,
+    frames: dict[str, list[pl.DataFrame]],
+) -> None:
+    """Validate sheets of one feed together; count their rows and add their rows (with
+    lineage) to `frames`. Should that fail, each sheet is validated alone, so that one
+    bad file never stops the others."""
+    try:
+        result = validate_tables(feed, [waiting.table.data for waiting in sheets], context)
+    except Exception as error:
+        if len(sheets) > 1:
+            for waiting in sheets:
+                _validate_sheets(feed, [waiting], context, frames)
+            return
+        [failed] = sheets
+        log.exception("validating %s failed", failed.file.raw.source_file)
+        sheet = failed.file.sheets[failed.index].sheet
+        detail = f"{type(error).__name__}: {error}"
+        failed.file.sheets[failed.index] = _failure(sheet, "file_unreadable", detail=detail)
+        return
+    accepted = dict(result.accepted.group_by(TABLE).len().iter_rows())
+    quarantined = dict(
+        result.quarantine.group_by(TABLE).agg(pl.col("source_row").n_unique()).iter_rows()
+    )
+    for i, waiting in enumerate(sheets):
+        outcome = waiting.file.sheets[waiting.index]
+        outcome.rows_accepted = accepted.get(i, 0)
+        outcome.rows_quarantined = quarantined.get(i, 0)
+    lineage = _lineage(sheets)
+    row_data = pl.concat(
+        waiting.table.data.select(pl.lit(i, pl.Int32).alias(TABLE), "source_row", "row_data")
+        for i, waiting in enumerate(sheets)
+    )
+    quarantine = result.quarantine.join(
+        row_data, on=[TABLE, "source_row"], how="left", maintain_order="left"
+    )
+    frames[TABLE_BY_FEED[feed]].append(result.accepted.with_columns(lineage[:3]).drop(TABLE))
+    frames["quarantine"].append(quarantine.with_columns(lineage).drop(TABLE))
+
+
+def _lineage(sheets: list[_Pending]) -> list[pl.Expr]:
+    """source_file, sheet, file_mtime and feed (folder) of each row, by its TABLE."""
+
+    def by_table(name: str, values: list, dtype: pl.DataType) -> pl.Expr:
+        return pl.lit(pl.Series(name, values, dtype)).gather(pl.col(TABLE)).alias(name)
+
+    raws = [waiting.file.raw for waiting in sheets]
+    return [
+        by_table("source_file", [raw.source_file for raw in raws], pl.String),
+        by_table("sheet", [w.file.sheets[w.index].sheet for w in sheets], pl.String),
+        by_table("file_mtime", [raw.mtime for raw in raws], pl.Datetime("us")),
+        by_table("feed", [raw.folder for raw in raws], pl.String),
+    ]
 
 
 def _failure(sheet: str | None, code: str, **params: str) -> SheetOutcome:
@@ -355,36 +479,27 @@ def _failure(sheet: str | None, code: str, **params: str) -> SheetOutcome:
     return SheetOutcome(sheet=sheet, error_code=code, message_zh=zh, message_en=en)
 
 
-def _accepted_regions(outcomes: Iterable[FileOutcome]) -> tuple[frozenset[str], frozenset[str]]:
-    """(all codes, town codes) that reference region files added."""
+def _accepted_regions(regions: list[pl.DataFrame]) -> tuple[frozenset[str], frozenset[str]]:
+    """(all codes, town codes) of the accepted rows of reference region files."""
     codes: set[str] = set()
     towns: set[str] = set()
-    for outcome in outcomes:
-        for sheet in outcome.sheets:
-            if sheet.feed is Feed.REF_REGIONS and sheet.accepted is not None:
-                codes.update(sheet.accepted["region_code"].drop_nulls())
-                is_town = sheet.accepted["region_level"] == "town"
-                towns.update(sheet.accepted.filter(is_town)["region_code"].drop_nulls())
+    for accepted in regions:
+        codes.update(accepted["region_code"].drop_nulls())
+        is_town = accepted["region_level"] == "town"
+        towns.update(accepted.filter(is_town)["region_code"].drop_nulls())
     return frozenset(codes), frozenset(towns)
 
 
 # ---------------------------------------------------------------- writing
 
 
-def _write(
-    warehouse: Path, outcomes: list[FileOutcome], load_id: str, plan: registry.Plan, state: str
-) -> None:
-    """Apply the plan in ONE transaction: archive what is replaced or removed, drop the
-    old rows of reparsed files (or every row, when full), insert the new ones."""
-    frames: dict[str, list[pl.DataFrame]] = {name: [] for name in TABLE_BY_FEED.values()}
-    frames["quarantine"] = []
-    for outcome in outcomes:
-        for sheet in outcome.sheets:
-            if sheet.accepted is not None and sheet.feed is not None:
-                frames[TABLE_BY_FEED[sheet.feed]].append(sheet.accepted)
-            if sheet.quarantine is not None:
-                frames["quarantine"].append(sheet.quarantine)
-    frames["load_audit"] = [_audit(outcomes)]
+@contextlib.contextmanager
+def _transaction(warehouse: Path, plan: registry.Plan) -> Iterator[duckdb.DuckDBPyConnection]:
+    """ONE transaction for the whole load, committed when the block ends without error.
+
+    It starts by applying the plan: archive what is replaced or removed, drop the old
+    rows of reparsed files (or every row, when full); the block inserts the new ones.
+    """
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse)) as con:
         con.begin()
@@ -397,17 +512,21 @@ def _write(
             else:
                 _forget(con, [f.source_file for f in plan.parse] + plan.removed)
                 _move_mtimes(con, plan.touched)
-            for table, parts in frames.items():
-                non_empty = [part for part in parts if part.height]
-                if non_empty:
-                    combined = pl.concat(non_empty, how="diagonal_relaxed")
-                    _insert(con, table, combined.with_columns(pl.lit(load_id).alias("load_id")))
-            con.execute(f"delete from {SCHEMA}.ingest_state")
-            con.execute(f"insert into {SCHEMA}.ingest_state values (?, now())", [state])
+            yield con
             con.commit()
         except BaseException:
             con.rollback()
             raise
+
+
+def _insert_all(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, list[pl.DataFrame]], load_id: str
+) -> None:
+    for table, parts in frames.items():
+        non_empty = [part for part in parts if part.height]
+        if non_empty:
+            combined = pl.concat(non_empty, how="diagonal_relaxed")
+            _insert(con, table, combined.with_columns(pl.lit(load_id).alias("load_id")))
 
 
 def _archive(con: duckdb.DuckDBPyConnection, sources: list[str], reason: str) -> None:
@@ -463,10 +582,11 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
         ).fetchall()
     }
     columns = ", ".join(f'"{name}"' for name in frame.columns if name in wanted)
-    # Registered views live as long as the connection, which closes right after the load.
     view = f"incoming_{table}"
-    con.register(view, frame.to_arrow())
+    # String views go to DuckDB as they are, without the copy to plain strings.
+    con.register(view, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
     con.execute(f"insert into {SCHEMA}.{table} ({columns}) select {columns} from {view}")
+    con.unregister(view)  # lets the batch's memory go
 
 
 def _audit(outcomes: list[FileOutcome]) -> pl.DataFrame:

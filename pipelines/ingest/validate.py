@@ -1,21 +1,24 @@
 """The row validator: every row is accepted, or quarantined with one entry per problem.
 
-Columnar throughout, because a file can hold a million rows: each column's distinct
-cells go once through the pure normaliser of its kind (cells repeat a lot) and are
-mapped back; every check is a Polars expression; the quarantine frame is one filtered
+Columnar throughout, because a load holds millions of rows: the tables (sheets) of
+many files are validated together; each column's distinct cells go once through the
+pure normaliser of its kind (cells repeat a lot, across files too) and are mapped back,
+except the common cells a vectorised path handles (codes and names, nearly all
+distinct); every check is a Polars expression; the quarantine frame is one filtered
 select per check, concatenated.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+import functools
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from pipelines.ingest import reasons
-from pipelines.ingest.normalise import NORMALISERS
+from pipelines.ingest.normalise import FAST_PATHS, NORMALISERS, Parsed
 from pipelines.ingest.vocabulary import FIELDS_BY_FEED, Feed, Field, Kind
 
 
@@ -113,6 +116,8 @@ _KEYS: dict[Feed, tuple[tuple[str, ...], str, str]] = {
         "year, region and KPI",
     ),
 }
+# Which of the tables validated together a row came from (0, 1, ...).
+TABLE = "__table"
 _ROW = "__row"
 _FIRST_ROW = "__first_row"
 
@@ -136,9 +141,21 @@ def _reason(name: str) -> pl.Expr:
 
 
 def validate(feed: Feed, table: pl.DataFrame, context: ValidationContext) -> ValidationResult:
+    """Validate one table of a feed: `source_row` plus one text column per field found."""
+    result = validate_tables(feed, [table], context)
+    return ValidationResult(result.accepted.drop(TABLE), result.quarantine.drop(TABLE))
+
+
+def validate_tables(
+    feed: Feed, tables: Sequence[pl.DataFrame], context: ValidationContext
+) -> ValidationResult:
+    """Validate several tables of a feed at once (the sheets of many files), exactly as
+    each would be alone: a key is a duplicate only within its table, and a field one
+    table lacks stays null in its rows. Both frames start with TABLE, the index of the
+    table each row came from, and keep the tables' order."""
     fields = FIELDS_BY_FEED[feed]
     kinds = {f.name: _KIND_OVERRIDES.get((feed, f.name), f.kind) for f in fields}
-    frame = _normalised(table, fields, kinds, context).with_columns(_first_rows(feed))
+    frame = _normalised(tables, fields, kinds, context).with_columns(_first_rows(feed))
     checks = [
         *_cell_checks(frame, fields),
         *_row_checks(feed, fields, kinds, context),
@@ -147,6 +164,7 @@ def validate(feed: Feed, table: pl.DataFrame, context: ValidationContext) -> Val
     ]
     quarantine = _quarantine(frame, checks, {f.name: f for f in fields})
     accepted = frame.join(quarantine.select(_ROW), on=_ROW, how="anti").select(
+        pl.col(TABLE),
         pl.col("source_row").cast(pl.Int64),
         *(_value(f.name).cast(DTYPES[kinds[f.name]]).alias(f.name) for f in fields),
     )
@@ -154,46 +172,84 @@ def validate(feed: Feed, table: pl.DataFrame, context: ValidationContext) -> Val
 
 
 def _normalised(
-    table: pl.DataFrame,
+    tables: Sequence[pl.DataFrame],
     fields: tuple[Field, ...],
     kinds: dict[str, Kind],
     context: ValidationContext,
 ) -> pl.DataFrame:
     """The cells as written plus, per field, `<field>:value` and `<field>:reason`."""
-    present = [f.name for f in fields if f.name in table.columns]
-    table = table.with_columns(pl.col(name).cast(pl.Utf8) for name in present)
-    columns = [pl.int_range(pl.len(), dtype=pl.Int64).alias(_ROW), pl.col("source_row")]
+    names = [f.name for f in fields]
+    table = pl.concat(
+        [
+            t.select(
+                pl.lit(i, pl.Int32).alias(TABLE),
+                "source_row",
+                *(pl.col(name).cast(pl.Utf8) for name in names if name in t.columns),
+            )
+            for i, t in enumerate(tables)
+        ],
+        how="diagonal_relaxed",
+    )
+    joined = table.lazy()
+    columns = [pl.col(TABLE), pl.int_range(pl.len(), dtype=pl.Int64).alias(_ROW)]
+    columns.append(pl.col("source_row"))
     for f in fields:
-        if f.name in present:
-            value, reason = _mapped(table[f.name], kinds[f.name])
+        lacking = [i for i, t in enumerate(tables) if f.name not in t.columns]
+        if len(lacking) < len(tables):
+            lookup, value, reason = _mapped(table[f.name], kinds[f.name])
+            joined = joined.join(lookup.lazy(), on=f.name, how="left", maintain_order="left")
             if f.name == "kpi":
                 value = value.replace(dict(context.kpi_names))
+            if lacking:  # null, not "empty" (so no False for bools) where a table lacks it
+                has_column = ~pl.col(TABLE).is_in(lacking)
+                value, reason = pl.when(has_column).then(value), pl.when(has_column).then(reason)
             columns.append(pl.col(f.name))
-        else:  # a column the file does not have: null, not "empty" (so no False for bools)
+        else:  # a column no table has
             value, reason = pl.lit(None, DTYPES[kinds[f.name]]), pl.lit(None, pl.Utf8)
             columns.append(pl.lit(None, pl.Utf8).alias(f.name))
         columns += [value.alias(f"{f.name}:value"), reason.alias(f"{f.name}:reason")]
-    return table.select(columns)
+    return joined.select(columns).collect()
 
 
-def _mapped(raw: pl.Series, kind: Kind) -> tuple[pl.Expr, pl.Expr]:
-    """Value and reason expressions for a column, normalising each distinct cell once."""
+def _mapped(raw: pl.Series, kind: Kind) -> tuple[pl.DataFrame, pl.Expr, pl.Expr]:
+    """How a column's cells are normalised: by the kind's fast path where it applies,
+    else by its normaliser, called once per distinct cell.
+
+    Returns a lookup of those distinct cells to join on the column (a join is much
+    faster than a replace), and the value and reason expressions over the joined frame.
+    """
     normaliser, dtype = NORMALISERS[kind], DTYPES[kind]
-    distinct = raw.drop_nulls().unique()
-    parsed = [normaliser(cell) for cell in distinct.to_list()]
-    on_empty = normaliser(None)
-
-    def mapped(outcomes: list[object], dtype: pl.DataType, empty: object) -> pl.Expr:
-        column = pl.col(raw.name)
-        looked_up = column.replace_strict(
-            distinct, pl.Series(outcomes, dtype=dtype), default=None, return_dtype=dtype
-        )
-        return pl.when(column.is_null()).then(pl.lit(empty, dtype)).otherwise(looked_up)
-
-    return (
-        mapped([p.value for p in parsed], dtype, on_empty.value),
-        mapped([p.reason for p in parsed], pl.Utf8(), on_empty.reason),
+    column = pl.col(raw.name)
+    fast = FAST_PATHS[kind](column) if kind in FAST_PATHS else None
+    rest = raw if fast is None else raw.to_frame().filter(~fast.handles).to_series()
+    distinct = rest.drop_nulls().unique()
+    parsed = [_normalise(kind, cell) for cell in distinct.to_list()]
+    parsed_value, parsed_reason = f"{raw.name}:parsed_value", f"{raw.name}:parsed_reason"
+    lookup = pl.DataFrame(
+        [
+            distinct,
+            pl.Series(parsed_value, [p.value for p in parsed], dtype=dtype),
+            pl.Series(parsed_reason, [p.reason for p in parsed], dtype=pl.Utf8),
+        ]
     )
+    on_empty = normaliser(None)
+    value = pl.when(column.is_null()).then(pl.lit(on_empty.value, dtype))
+    reason = pl.when(column.is_null()).then(pl.lit(on_empty.reason, pl.Utf8))
+    if fast is not None:
+        value = value.when(fast.handles).then(fast.value.cast(dtype))
+        reason = reason.when(fast.handles).then(fast.reason)
+    return (
+        lookup,
+        value.otherwise(pl.col(parsed_value)),
+        reason.otherwise(pl.col(parsed_reason)),
+    )
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _normalise(kind: Kind, cell: str) -> Parsed:
+    """The kind's normaliser (a pure function) of a cell, remembered: counts, dates and
+    periods recur from batch to batch of a load."""
+    return NORMALISERS[kind](cell)
 
 
 def _cell_checks(frame: pl.DataFrame, fields: tuple[Field, ...]) -> list[_Check]:
@@ -271,7 +327,7 @@ def _duplicate_checks(feed: Feed) -> list[_Check]:
     key, key_zh, key_en = _KEYS[feed]
     values = [_value(name) for name in key]
     complete = pl.all_horizontal(v.is_not_null() for v in values)
-    later = complete & ~pl.struct(values).is_first_distinct()
+    later = complete & ~pl.struct(pl.col(TABLE), *values).is_first_distinct()
     params = {"first_row": pl.col(_FIRST_ROW), "key": pl.lit(key_zh), "key_en": pl.lit(key_en)}
     return [_Check(key[0], "duplicate_in_file", later, params)]
 
@@ -279,7 +335,7 @@ def _duplicate_checks(feed: Feed) -> list[_Check]:
 def _first_rows(feed: Feed) -> pl.Expr:
     """The source row of the first row with the same key (a window, so before filtering)."""
     values = [_value(name) for name in _KEYS[feed][0]]
-    return pl.col("source_row").first().over(values).alias(_FIRST_ROW)
+    return pl.col("source_row").first().over(pl.col(TABLE), *values).alias(_FIRST_ROW)
 
 
 def _quarantine(
@@ -303,6 +359,7 @@ def _quarantine(
             frame.lazy()
             .filter(check.when.fill_null(False))
             .select(
+                pl.col(TABLE),
                 pl.col(_ROW),
                 pl.lit(order).alias("__order"),
                 pl.col("source_row").cast(pl.Int64),
@@ -314,6 +371,7 @@ def _quarantine(
                 *scope,
             )
         )
-    empty = pl.DataFrame(schema={_ROW: pl.Int64, "__order": pl.Int32, **QUARANTINE_SCHEMA}).lazy()
+    empty_schema = {TABLE: pl.Int32, _ROW: pl.Int64, "__order": pl.Int32, **QUARANTINE_SCHEMA}
+    empty = pl.DataFrame(schema=empty_schema).lazy()
     combined = pl.concat([empty, *parts], how="vertical_relaxed")
     return combined.sort(_ROW, "__order").drop("__order").collect()

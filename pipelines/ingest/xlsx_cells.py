@@ -5,9 +5,9 @@ a cell formatted as percent as its stored number: 100% arrives as "1", which the
 rule reads as 1%. Both are visible in the sheet XML, so this module scans it directly and
 returns the text the user saw for those cells ("#N/A", "100%").
 
-Kept cheap for large files: a sheet's XML is only searched with a regular expression
-(no DOM), error cells only when the literal `t="e"` occurs, and percent cells only when
-the workbook's styles define a percent number format at all.
+Kept cheap for large files: a sheet's XML is only searched (no DOM), error cells only
+when the literal `t="e"` occurs, and percent cells only when the workbook's styles define
+a percent number format at all; the cell pattern is only tried where those occur.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 # A cell with a value whose attributes include one of {wanted}: its attributes, then an
-# optional formula, then <v>. Only matching cells reach Python; the scan itself runs in C.
+# optional formula, then <v>. Tried only at the tags holding one of {wanted}.
 _CELL = (
     rb"<c\b([^>]*?\b(?:{wanted})[^>]*?)(?<!/)>"
     rb"(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?<v>([^<]*)</v>"
@@ -147,7 +147,10 @@ def _scan(xml: bytes, percent_styles: frozenset[bytes]) -> Overrides:
         return {}
     cells = re.compile(_CELL.replace(b"{wanted}", b"|".join(wanted)))
     overrides: Overrides = {}
-    for match in cells.finditer(xml):
+    for start in _tag_starts(xml, wanted):
+        match = cells.match(xml, start)
+        if match is None:
+            continue
         attrs = dict(_ATTR.findall(match.group(1)))
         kind, ref = attrs.get(b"t", b"n"), _REF.fullmatch(attrs.get(b"r", b""))
         if ref is None:
@@ -162,3 +165,19 @@ def _scan(xml: bytes, percent_styles: frozenset[bytes]) -> Overrides:
             key = (int(ref.group(2)), column_number(ref.group(1).decode()))
             overrides[key] = text
     return overrides
+
+
+def _tag_starts(xml: bytes, literals: list[bytes]) -> list[int]:
+    """Where the tags holding any of the literals start, in document order.
+
+    Finding the literals (a fast search in C) and stepping back to their tag's "<"
+    (which an attribute cannot hold) is much faster than trying the cell pattern on
+    every cell of the sheet.
+    """
+    starts = set()
+    for literal in literals:
+        at = xml.find(literal)
+        while at != -1:
+            starts.add(xml.rfind(b"<", 0, at))
+            at = xml.find(literal, at + 1)
+    return sorted(starts)

@@ -12,18 +12,32 @@ The limits below are module constants so that an analyst sees them in one place.
 from __future__ import annotations
 
 import csv
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import great_expectations.expectations as gxe
-from great_expectations.expectations.row_conditions import Column
+from types import ModuleType
 
 from pipelines import settings
 from pipelines.ingest.load import TOWN_LEVELS
 from pipelines.ingest.uscc import ALPHABET, LENGTH
 
 SEEDS = settings.DBT_PROJECT_DIR / "seeds"
+
+
+class _OnFirstUse(ModuleType):
+    """A module imported when one of its names is first used.
+
+    Great Expectations takes seconds to import. Dagster loads this file with the
+    definitions of every run, including the runs that find nothing to do, so GX is
+    loaded only when an expectation is built, that is, when a check runs."""
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+gxe = _OnFirstUse("great_expectations.expectations")
+row_conditions = _OnFirstUse("great_expectations.expectations.row_conditions")
 
 # Rates are percentages.
 PCT_MIN, PCT_MAX = 0.0, 100.0
@@ -336,7 +350,7 @@ def kpi_complete() -> list[gxe.Expectation]:
 
 
 def kpi_rates_within_bounds() -> list[gxe.Expectation]:
-    bounded = Column("kpi").is_in(bounded_pct_kpis())
+    bounded = row_conditions.Column("kpi").is_in(bounded_pct_kpis())
     return [
         gxe.ExpectColumnValuesToBeBetween(
             column="value",
@@ -389,7 +403,7 @@ def kpi_reported_ratios_plausible() -> list[gxe.Expectation]:
             column="value",
             min_value=PCT_MIN,
             max_value=PCT_MAX,
-            row_condition=Column("kpi").is_in(list(REPORTED_RATIOS)),
+            row_condition=row_conditions.Column("kpi").is_in(list(REPORTED_RATIOS)),
             description="入会率、女职工/农民工入会率、信息采集率不超过100%（超过说明报表漏填分母）",
         )
     ]
@@ -401,7 +415,7 @@ def kpi_targets_plausible() -> list[gxe.Expectation]:
             column="target",
             min_value=PCT_MIN,
             max_value=PCT_MAX,
-            row_condition=Column("kpi").is_in(pct_kpis()),
+            row_condition=row_conditions.Column("kpi").is_in(pct_kpis()),
             description="比率类指标的目标值在0–100%之间（目标任务文件可能填错）",
         )
     ]

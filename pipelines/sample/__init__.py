@@ -6,8 +6,8 @@ lays out spreadsheets (layouts.py), plants the deliberate mistakes (bad_rows.py)
 correction file, the district summaries (with two misreports), a reference override,
 and a bilingual manifest raw/README.md. Same seed and scale → byte-identical files and
 identical mtimes. Files are written one at a time, so a province-scale run
-(`--scale 65 --towns 330`: ~1,000,000 returns in ~1,000 files) never holds more than
-one file's rows.
+(`--scale 200 --towns 1000 --bad-rate 0.01`: ~1,000,000 returns a year in ~1,000 town
+files, ~1% of rows spoiled) never holds more than one file's rows.
 """
 
 from __future__ import annotations
@@ -462,6 +462,30 @@ def _prepare_out(out: Path, overwrite: bool) -> None:
     readme.write_text(f"{MARKER}\n(generation in progress)\n", encoding="utf-8")
 
 
+def _plan_at_rate(
+    records: PeriodRecords,
+    t: int,
+    town: Region,
+    year: int,
+    rate: float,
+    is_xlsx: bool,
+    rng: random.Random,
+) -> list[tuple[bad_rows.Kind, int]]:
+    """About `rate` of a town file's rows, each spoiled by one kind that fits it, kinds in turn."""
+    kinds = [k for k in bad_rows.KINDS if k.reason and not (k.csv_only and is_xlsx)]
+    idxs = records.town_indices(t)
+    wanted = int(rate * len(idxs) + rng.random())  # stochastic rounding keeps the mean rate
+    chosen: list[tuple[bad_rows.Kind, int]] = []
+    for i in rng.sample(idxs, len(idxs)):
+        if len(chosen) == wanted:
+            break
+        rec = records.record(i, town, year)
+        fits = [k for k in kinds if bad_rows.eligible(k, rec)]
+        if fits:
+            chosen.append((fits[len(chosen) % len(fits)], i))
+    return chosen
+
+
 def generate(
     out: Path,
     seeds_dir: Path,
@@ -470,7 +494,13 @@ def generate(
     towns: int | None = None,
     years: tuple[int, ...] = YEARS,
     overwrite: bool = False,
+    bad_rate: float | None = None,
 ) -> Manifest:
+    """Write the sample raw/ files and seeds.
+
+    Without `bad_rate` every kind of mistake is planted once (the committed sample city);
+    with it, about that share of each town file's rows is spoiled, kinds in turn (scale data).
+    """
     out, seeds_dir = Path(out), Path(seeds_dir)
     _prepare_out(out, overwrite)
     city = build_city(towns, seed)
@@ -494,7 +524,11 @@ def generate(
         records = PeriodRecords(snap, city)
         # choose where this period's planted rows go: (town index) -> [(kind, record idx)]
         planted_here: dict[int, list[tuple[bad_rows.Kind, int]]] = {}
-        for kind in kinds_by_year[year]:
+        if bad_rate is not None:
+            for t, town in enumerate(city.towns):
+                is_xlsx = _pick_format(seed, town.code, year, usual) == "xlsx"
+                planted_here[t] = _plan_at_rate(records, t, town, year, bad_rate, is_xlsx, plan_rng)
+        for kind in kinds_by_year[year] if bad_rate is None else ():
             plan_rng.shuffle(town_order)
             for t in town_order:
                 if (year, t) in used_files:

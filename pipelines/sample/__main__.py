@@ -35,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--years", type=int, nargs="+", default=list(YEARS), help="reporting years")
     parser.add_argument(
+        "--bad-rate",
+        type=float,
+        default=None,
+        help="spoil about this share of every return file's rows (e.g. 0.01); default: each kind once",
+    )
+    parser.add_argument(
         "--overwrite", action="store_true", help="replace feed folders not written by this tool"
     )
     args = parser.parse_args(argv)
@@ -47,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         towns=args.towns,
         years=tuple(args.years),
         overwrite=args.overwrite,
+        bad_rate=args.bad_rate,
     )
     by_feed = Counter(e.feed for e in manifest.files)
     rows = Counter()

@@ -218,9 +218,12 @@ def _town_regions(prefix: str, names: tuple[str, ...]) -> list[Region]:
     return towns
 
 
+TOWNS_PER_INVENTED_DISTRICT = 13
+
+
 def build_city(n_towns: int | None = None, seed: int = 0) -> City:
     """The default city; with `n_towns` beyond its ~80 towns, invented districts are added
-    (10 towns each) until there are at least that many towns."""
+    (13 towns each, so a province-sized ~1,000 towns fit) until there are at least that many."""
     city = Region(CITY_CODE, CITY_NAME, "city", "")
     districts: list[Region] = []
     towns: list[Region] = []
@@ -238,7 +241,10 @@ def build_city(n_towns: int | None = None, seed: int = 0) -> City:
             prefix = free.pop(0)
             dname = _invent(rng, used_names, ("区", "县"))
             districts.append(Region(f"{prefix}000000", dname, "district", CITY_CODE))
-            names = tuple(_invent(rng, used_names, ("街道", "镇", "镇", "乡")) for _ in range(10))
+            names = tuple(
+                _invent(rng, used_names, ("街道", "镇", "镇", "乡"))
+                for _ in range(TOWNS_PER_INVENTED_DISTRICT)
+            )
             towns.extend(_town_regions(prefix, names))
     return City(city, tuple(districts), tuple(towns))
 

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
+import unicodedata
 
 import pytest
 
-from pipelines.ingest.header import parse_reference, parse_table
+from pipelines.ingest.header import _MAY_START_MARKER, parse_reference, parse_table
 from pipelines.ingest.readers import UnreadableFile, read_csv_bytes
-from pipelines.ingest.vocabulary import Feed
+from pipelines.ingest.vocabulary import (
+    NOTE_LINE_MARKERS,
+    TOTAL_LINE_MARKERS,
+    Feed,
+    alias_index,
+    fold_header,
+)
 
 RETURN_HEADER = "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式"
 
@@ -154,6 +163,55 @@ def test_enterprise_name_starting_like_a_note_does_not_cut_the_table():
     )
 
     assert table.data["source_row"].to_list() == [2, 3]
+
+
+def test_total_and_note_lines_are_found_right_of_empty_first_cells():
+    table = parse_table(
+        grid(
+            f"{RETURN_HEADER}\n"
+            "91310117MA1J00001A,甲厂,310117101000,2024,120,无\n"  # 2
+            ",,,,１２０,\n"  # 3: no marker, but no text in the first cells either
+            ",,,全镇合计,120,\n"  # 4: a total line starting in the fourth cell
+            "91310117MA1J00002B,全兴厂,310117101000,2024,5,无\n"  # 5: 全 is not 全镇合计
+            ",,,,注：本表,\n"  # 6: a note further right ends the table
+            "91310117MA1J00003C,丙厂,310117101000,2024,1,无\n"
+        ),
+        Feed.RETURNS,
+    )
+
+    assert table.data["source_row"].to_list() == [2, 3, 5]
+
+
+def test_a_marker_spelt_in_compatibility_characters_is_still_found():
+    # ⼩ (a Kangxi radical) folds to 小 and ㊟ to 注 under NFKC.
+    table = parse_table(
+        grid(
+            f"{RETURN_HEADER}\n"
+            "91310117MA1J00001A,甲厂,310117101000,2024,120,无\n"
+            "⼩计,,,,120,\n"
+            "㊟：本表,,,,,\n"
+            "91310117MA1J00003C,丙厂,310117101000,2024,1,无\n"
+        ),
+        Feed.RETURNS,
+    )
+
+    assert table.data["source_row"].to_list() == [2]
+
+
+def test_every_alias_holds_a_chinese_character():
+    # The header scan skips rows whose cells hold none (see header._max_score).
+    for feed in Feed:
+        assert all(re.search("[\u4e00-\u9fff]", alias) for alias in alias_index(feed))
+
+
+def test_every_character_that_folds_to_a_marker_start_is_a_candidate():
+    firsts = {fold_header(m)[0] for m in (*TOTAL_LINE_MARKERS, *NOTE_LINE_MARKERS)}
+    candidate = re.compile(_MAY_START_MARKER)
+    for char in map(chr, range(sys.maxunicode + 1)):
+        if 0xD800 <= ord(char) <= 0xDFFF:
+            continue
+        if set(unicodedata.normalize("NFKC", char)) & firsts:
+            assert candidate.search(char), hex(ord(char))
 
 
 def test_rows_with_only_a_row_number_are_blank():

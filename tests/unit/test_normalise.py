@@ -1,12 +1,16 @@
+import sys
 from datetime import date
 
+import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipelines.ingest.normalise import (
     EXCEL_ERRORS,
+    FAST_PATHS,
     NORMALISERS,
+    PYTHON_WHITESPACE,
     Parsed,
     normalise_bool,
     normalise_count,
@@ -338,3 +342,51 @@ def test_any_cell_gives_a_value_or_a_reason_never_an_exception(kind, text):
     assert isinstance(outcome, Parsed)
     assert outcome.value is None or outcome.reason is None
     assert outcome.reason is None or outcome.reason in ROW_REASONS
+
+
+# ---------------------------------------------------------------- vectorised fast paths
+
+
+def test_python_whitespace_is_what_str_strip_removes():
+    assert set(PYTHON_WHITESPACE) == {c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()}
+
+
+def fast(kind: Kind, cells: list[str | None]) -> list[tuple[bool, Parsed]]:
+    path = FAST_PATHS[kind](pl.col("cell"))
+    frame = pl.DataFrame({"cell": cells}, schema={"cell": pl.String})
+    handled = frame.select(
+        path.handles.fill_null(False).alias("handles"),
+        path.value.alias("value"),
+        path.reason.alias("reason"),
+    ).rows()
+    return [(bool(h), Parsed(value, reason)) for h, value, reason in handled]
+
+
+@pytest.mark.parametrize(
+    ("kind", "cell", "expected"),
+    [
+        (Kind.USCC, "9144030071526726xg", ok("9144030071526726XG")),
+        (Kind.USCC, "9144030071526726XH", bad("uscc_bad_check_char")),
+        (Kind.USCC, "914403007152", bad("uscc_invalid_format")),
+        (Kind.TEXT, "  上海某某有限公司（松江）\u3000", ok("上海某某有限公司（松江）")),
+        (Kind.TEXT, "上海\ufffd厂", bad("text_garbled")),
+    ],
+)
+def test_fast_paths_handle_the_common_cells(kind, cell, expected):
+    assert fast(kind, [cell]) == [(True, expected)]
+
+
+FAST_CELLS = st.one_of(
+    st.text(max_size=20),
+    st.text(alphabet="0123456789ABCDEFGHJKLMNPQRTUWXYabxyz IOSVZ-", max_size=20),
+    st.text(alphabet="上海某有限公司（）() \t\u3000\x1c\ufffd#N/A-—", max_size=12),
+    st.none(),
+)
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(sorted(FAST_PATHS)), st.lists(FAST_CELLS, max_size=10))
+def test_fast_paths_agree_with_the_normalisers(kind, cells):
+    for cell, (handled, outcome) in zip(cells, fast(kind, cells), strict=True):
+        if handled:
+            assert outcome == NORMALISERS[kind](cell)

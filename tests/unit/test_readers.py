@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from pipelines.ingest.readers import UnreadableFile, read_file, sniff_delimiter
+from pipelines.ingest.xlsx_cells import _scan
 
 GBK_TABLE = (
     "2024年度企业工会基本情况统计表\n"
@@ -106,6 +107,30 @@ def test_whitespace_only_cells_are_null(tmp_path):
     [sheet] = read_file(write(tmp_path, "a.csv", "a,b\n  ,\u3000\nx, y \n".encode()))
 
     assert rows(sheet) == [(1, "a", "b"), (2, None, None), (3, "x", " y ")]
+
+
+def test_quoted_blank_and_empty_cells_are_null(tmp_path):
+    [sheet] = read_file(write(tmp_path, "a.csv", b'a,b,c\n"  ","",x\n'))
+
+    assert rows(sheet) == [(1, "a", "b", "c"), (2, None, None, "x")]
+
+
+def test_only_cells_with_a_percent_style_or_an_error_are_overridden():
+    xml = (
+        b'<sheetData><row r="1" s="3"><c r="A1" s="3"><v>0.5</v></c>'
+        b'<c r="B1" s="3"/><c r="C1" s="2"><v>7</v></c>'
+        b'<c r="D1" xs="3"><v>0.25</v></c></row>'
+        b'<row r="2"><c r="A2" s="3"><f>B2/C2</f><v>1</v></c>'
+        b'<c r="B2" s="3" t="e"><f>1/0</f><v>#DIV/0!</v></c>'
+        b'<c r="C2" t="e"><v>#N/A</v></c><c r="D2" t="s" s="3"><v>4</v></c></row></sheetData>'
+    )
+
+    assert _scan(xml, frozenset({b"3"})) == {
+        (1, 1): "50%",
+        (2, 1): "100%",
+        (2, 2): "#DIV/0!",
+        (2, 3): "#N/A",
+    }
 
 
 def make_workbook(path: Path) -> None:

@@ -1,3 +1,4 @@
+import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,6 +11,7 @@ from pipelines.ingest.uscc import (
     is_valid,
     normalise_uscc,
     problem,
+    problem_expr,
 )
 
 REAL_CODES = ("9144030071526726XG", "91350100M000100Y43")
@@ -76,3 +78,44 @@ def test_changing_one_character_is_always_caught(first17, position, data):
 @given(st.text(max_size=40))
 def test_any_text_gives_a_verdict(text):
     assert problem(normalise_uscc(text)) in (None, INVALID_FORMAT, BAD_CHECK_CHAR)
+
+
+def _vectorised(codes: list[str | None]) -> list[str | None]:
+    frame = pl.DataFrame({"code": codes}, schema={"code": pl.String})
+    return frame.select(problem_expr(pl.col("code"))).to_series().to_list()
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        *REAL_CODES,
+        "9144030071526726XH",  # wrong check character
+        "9144030071526727XG",
+        "91350100M000100Y40",
+        "9144030071526726X",  # 17 characters
+        "9144030071526726XGG",
+        "9144030071526726IG",
+        "9144030071526726xg",  # lower case: not normalised
+        normalise_uscc(" 9144 0300 7152 6726 xg "),  # lower case, normalised
+        normalise_uscc("９１３５０１００Ｍ０００１００Ｙ４３"),
+        "",
+        "上海9144030071526726",
+    ],
+)
+def test_vectorised_check_agrees_with_problem(code):
+    assert _vectorised([code]) == [problem(code)]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet=ALPHABET, min_size=17, max_size=17).map(lambda c: c + check_char(c)),
+            st.text(alphabet=ALPHABET + "IOSVZxg ", min_size=16, max_size=19),
+            st.text(max_size=20).map(normalise_uscc),
+            st.none(),
+        ),
+        max_size=20,
+    )
+)
+def test_vectorised_check_agrees_on_any_code(codes):
+    assert _vectorised(codes) == [None if code is None else problem(code) for code in codes]

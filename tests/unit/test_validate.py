@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 from pipelines.ingest import landing, reasons
 from pipelines.ingest.validate import (
     QUARANTINE_SCHEMA,
+    TABLE,
     ValidationContext,
     ValidationResult,
     validate,
+    validate_tables,
 )
 from pipelines.ingest.vocabulary import FIELDS_BY_FEED, Feed
 
@@ -470,6 +472,46 @@ def test_every_row_is_accepted_or_quarantined_never_both(feed, data):
     assert result.quarantine.schema == pl.Schema(QUARANTINE_SCHEMA)
     assert result.quarantine["reason_code"].is_in(list(reasons.ROW_REASONS)).all()
     assert (result.quarantine["message_zh"].str.len_chars() > 0).all()
+
+
+def assert_validated_as_each_alone(feed: Feed, tables: list[pl.DataFrame]) -> None:
+    together = validate_tables(feed, tables, CONTEXT)
+    assert together.accepted.columns[0] == together.quarantine.columns[0] == TABLE
+    assert together.accepted[TABLE].is_sorted() and together.quarantine[TABLE].is_sorted()
+    for i, source in enumerate(tables):
+        alone = validate(feed, source, CONTEXT)
+        assert together.accepted.filter(pl.col(TABLE) == i).drop(TABLE).equals(alone.accepted)
+        assert together.quarantine.filter(pl.col(TABLE) == i).drop(TABLE).equals(alone.quarantine)
+
+
+def test_tables_validated_together_come_out_as_each_alone():
+    first = table([ret(open_affairs=None), ret(), ret(uscc=GOOD_2, employees="十二")])
+    # The same key as in the first table is no duplicate here; the table lacks
+    # open_affairs (null, where the first table's empty cell is False).
+    second = table([{**ret(), "uscc": GOOD}, ret(uscc="9144030071526726XH")])
+    assert_validated_as_each_alone(Feed.RETURNS, [first, second])
+    together = validate_tables(Feed.RETURNS, [first, second], CONTEXT)
+    assert together.accepted.select(TABLE, "source_row", "open_affairs").rows() == [
+        (0, 4, False),
+        (1, 4, None),
+    ]
+    assert together.quarantine.select(TABLE, "source_row", "reason_code").rows() == [
+        (0, 5, "duplicate_in_file"),
+        (0, 6, "count_unparseable"),
+        (1, 5, "uscc_bad_check_char"),
+    ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(list(Feed)), st.data())
+def test_any_tables_validated_together_come_out_as_each_alone(feed, data):
+    names = [f.name for f in FIELDS_BY_FEED[feed]]
+    tables = []
+    for _ in range(data.draw(st.integers(1, 3))):
+        present = data.draw(st.lists(st.sampled_from(names), unique=True, min_size=1))
+        rows = data.draw(st.lists(st.fixed_dictionaries({n: CELLS for n in present}), max_size=6))
+        tables.append(table(rows) if rows else table([dict.fromkeys(present)]))
+    assert_validated_as_each_alone(feed, tables)
 
 
 # ---------------------------------------------------------------- the reason table

@@ -2,6 +2,10 @@
 -- the latest file modification time wins, ties broken by the larger file name. Rows of
 -- replaced or removed files (archived) are history only, never current.
 
+-- A table, not a view: several models and tests read it, and a view would recompute it
+-- for each of them (at province scale, millions of rows each time).
+{{ config(materialized='table') }}
+
 with
 
 enterprise_returns as (

@@ -3,6 +3,10 @@
 -- Numerators over "enterprises with a union" only count unionised enterprises, so a
 -- numerator never exceeds its denominator.
 
+-- A table, not a view: several models and tests read it, and a view would recompute it
+-- for each of them (at province scale, millions of rows each time).
+{{ config(materialized='table') }}
+
 with
 
 enterprises as (

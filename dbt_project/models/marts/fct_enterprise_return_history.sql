@@ -1,6 +1,10 @@
 -- Every accepted return, superseded versions and rows of replaced or removed files
 -- included (is_current = false).
 
+-- A view here, a table in the published snapshot (pipelines/publish.py): at province scale
+-- writing its millions of rows twice, here and there, costs seconds for nothing.
+{{ config(materialized='view') }}
+
 with
 
 ranked_returns as (

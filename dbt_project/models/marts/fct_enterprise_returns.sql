@@ -1,5 +1,9 @@
 -- Current returns: one row per enterprise and period (corrections applied).
 
+-- A view here, a table in the published snapshot (pipelines/publish.py): at province scale
+-- writing its millions of rows twice, here and there, costs seconds for nothing.
+{{ config(materialized='view') }}
+
 with
 
 enterprise_flags as (

@@ -92,7 +92,7 @@ def render(results: Results, command: str) -> str:
         if run is None:
             continue
         lines.append(
-            f"| {name} | {run.seconds:.1f} | {run.peak_rss / 2**20:,.0f} | {run.returncode}"
+            f"| {name} | {run.seconds:.1f} | {_mib(run.peak_rss)} | {run.returncode}"
             f" | {_rows(run) if name in OURS else ''} |"
         )
     latency = results.latency
@@ -142,6 +142,10 @@ def write(doc: Path, section: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + section
     doc.write_text(text, encoding="utf-8")
+
+
+def _mib(rss: int) -> str:
+    return f"{rss / 2**20:,.0f}" if rss else "not measured"
 
 
 def _rows(run: Measurement) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 from pipelines import export, settings
+from pipelines.quality import worker as quality_worker
 
 
 def _set_paths(args: argparse.Namespace) -> None:
@@ -39,6 +41,7 @@ def _show_progress() -> None:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
+    quality_worker.start()  # imports Great Expectations on the other core meanwhile
     from pipelines.locking import RefreshBusy
     from pipelines.refresh import run_refresh
 
@@ -184,5 +187,20 @@ def main(argv: list[str] | None = None) -> int:
     return args.handler(args)
 
 
+def run() -> None:
+    """The `gonghui` command: main(), then leave at once.
+
+    Tearing the interpreter down after a refresh (the modules of Dagster, dbt and Great
+    Expectations) takes a second or more and does nothing the command needs: its files and
+    databases are closed by then. Tests call main() and keep their interpreter."""
+    code = main()
+    quality_worker.stop()
+    gc.collect()  # finalises the worker pools' queues, whose semaphores the OS must get back
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

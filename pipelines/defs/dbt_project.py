@@ -19,9 +19,18 @@ dbt_project = DbtProject(
 )
 
 
+# The warehouse path the manifest was parsed with. dbt's partial parsing (what keeps each
+# build from parsing the whole project again) only holds while the profile, which names the
+# warehouse file, is the same at parse and at build time.
+PARSED_FOR = dbt_project.manifest_path.with_name("gonghui_parsed_for_warehouse.txt")
+
+
 def _manifest_is_stale() -> bool:
-    """No manifest yet, or a model, seed, test, macro or yml edited since it was parsed."""
-    if not dbt_project.manifest_path.exists():
+    """No manifest yet, a model, seed, test, macro or yml edited since it was parsed, or
+    another warehouse file to build."""
+    if not dbt_project.manifest_path.exists() or not PARSED_FOR.exists():
+        return True
+    if PARSED_FOR.read_text(encoding="utf-8") != os.environ["GONGHUI_WAREHOUSE"]:
         return True
     parsed_at = dbt_project.manifest_path.stat().st_mtime
     sources = settings.DBT_PROJECT_DIR
@@ -37,6 +46,6 @@ def _manifest_is_stale() -> bool:
 
 
 # `dagster dev` re-parses on every load; elsewhere (CLI, tests) only when out of date.
-dbt_project.prepare_if_dev()
-if _manifest_is_stale():
+if dbt_project.preparer.using_dagster_dev() or _manifest_is_stale():
     dbt_project.preparer.prepare(dbt_project)
+    PARSED_FOR.write_text(os.environ["GONGHUI_WAREHOUSE"], encoding="utf-8")

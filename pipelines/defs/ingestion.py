@@ -15,6 +15,7 @@ from pipelines.defs.resources import WarehousePaths
 from pipelines.fingerprint import published_fingerprint, warehouse_fingerprint
 from pipelines.ingest.load import discover, ingest
 from pipelines.locking import refresh_lock
+from pipelines.quality import worker as quality_worker
 
 log = logging.getLogger("gonghui")
 
@@ -39,7 +40,7 @@ class IngestConfig(dg.Config):
 def raw_inventory(paths: WarehousePaths) -> dg.MaterializeResult:
     """The files waiting in raw/ per feed (returns, summaries, reference); raw/ is never modified."""
     files = discover(paths.raw_dir)
-    sizes = {f.source_file: f.path.stat().st_size for f in files}
+    sizes = {f.source_file: f.size for f in files}
     by_feed: dict[str, int] = {}
     for file in files:
         by_feed[file.folder] = by_feed.get(file.folder, 0) + 1
@@ -77,6 +78,7 @@ def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, path
     """Parse and validate new and changed files in raw/ into the landing schema
     (Polars → DuckDB). When neither raw/ nor the dbt project changed since the current
     snapshot, nothing is materialised, so dbt and publish are skipped."""
+    quality_worker.start()  # the checks that follow need Great Expectations: import it now
     with refresh_lock(paths.warehouse_path, wait=True):
         summary = ingest(
             paths.raw_dir,

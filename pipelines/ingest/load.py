@@ -30,7 +30,7 @@ from typing import TypeVar
 import duckdb
 import polars as pl
 
-from pipelines import settings
+from pipelines import build_state, settings
 from pipelines.ingest import reasons, registry
 from pipelines.ingest.header import ParsedTable, parse_reference, parse_table
 from pipelines.ingest.landing import SCHEMA, create_landing_tables
@@ -74,6 +74,7 @@ class RawFile:
     source_file: str  # relative to raw_dir, posix
     folder: str
     mtime: datetime  # whole seconds: copies and zips lose sub-second precision
+    size: int | None = None  # bytes
 
 
 @dataclass
@@ -174,16 +175,10 @@ def ingest(
     load_id = load_id or f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     seeds_dir = seeds_dir or settings.DBT_PROJECT_DIR / "seeds"
     files = discover(raw_dir)
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        hashes = dict(
-            zip(
-                [f.source_file for f in files],
-                pool.map(registry.file_sha256, [f.path for f in files]),
-                strict=True,
-            )
-        )
+    previous = registry.previous_load(warehouse)
+    hashes = registry.content_hashes(files, previous[0] if previous else {}, reread=full)
     state = registry.state_key(seeds_dir, today)
-    plan = registry.make_plan(files, hashes, registry.previous_load(warehouse), state, full=full)
+    plan = registry.make_plan(files, hashes, previous, state, full=full)
     if plan.nothing_to_do:
         return summarise(load_id, [], plan)
     report = _Progress(len(plan.parse), progress)
@@ -240,8 +235,10 @@ def discover(raw_dir: Path) -> list[RawFile]:
                 continue
             if path.name.lower() in _SYSTEM_FILES or not path.is_file():
                 continue
-            mtime = datetime.fromtimestamp(int(path.stat().st_mtime))
-            found.append(RawFile(path, path.relative_to(raw_dir).as_posix(), folder, mtime))
+            stat = path.stat()
+            mtime = datetime.fromtimestamp(int(stat.st_mtime))
+            source = path.relative_to(raw_dir).as_posix()
+            found.append(RawFile(path, source, folder, mtime, stat.st_size))
         files.extend(sorted(found, key=lambda f: (f.mtime, f.path.name, f.source_file)))
     return files
 
@@ -509,6 +506,7 @@ def _transaction(warehouse: Path, plan: registry.Plan) -> Iterator[duckdb.DuckDB
             _archive(con, plan.removed, "removed")
             if plan.full:
                 create_landing_tables(con, replace=True)
+                build_state.forget(con)
             else:
                 _forget(con, [f.source_file for f in plan.parse] + plan.removed)
                 _move_mtimes(con, plan.touched)

@@ -12,6 +12,7 @@ full reload.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from pipelines.ingest.landing import SCHEMA
 class Registered:
     sha256: str | None
     mtime: datetime | None
+    size: int | None
 
 
 @dataclass
@@ -56,6 +58,26 @@ def file_sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+def content_hashes(files: list, registry: dict[str, Registered], *, reread: bool) -> dict:
+    """Each file's content hash, by source file. A file with the size and modification time
+    recorded at its last load keeps its recorded hash without being read (as make and rsync
+    judge files), so a refresh lists raw/ instead of reading all of it; `reread` (a full
+    reload) reads every file."""
+    hashes: dict[str, str | None] = {}
+    to_read = []
+    for raw in files:
+        known = None if reread else registry.get(raw.source_file)
+        if known and known.sha256 and (known.mtime, known.size) == (raw.mtime, raw.size):
+            hashes[raw.source_file] = known.sha256
+        else:
+            to_read.append(raw)
+    # hashlib lets go of the GIL while it digests, so two threads read two files at a time
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        read = pool.map(file_sha256, [raw.path for raw in to_read])
+        hashes.update(zip([raw.source_file for raw in to_read], read, strict=True))
+    return hashes
+
+
 def state_key(seeds_dir: Path, today: date) -> str:
     """What, besides raw/, decides how rows validate: the seeds and the current month."""
     digest = hashlib.sha256(f"{today:%Y-%m}".encode())
@@ -80,11 +102,11 @@ def previous_load(warehouse: Path) -> tuple[dict[str, Registered], str | None] |
         if not {"load_audit", "ingest_state"} <= tables:
             return None
         rows = con.execute(
-            f"select source_file, any_value(sha256), any_value(file_mtime) "
-            f"from {SCHEMA}.load_audit group by source_file"
+            f"select source_file, any_value(sha256), any_value(file_mtime), "
+            f"any_value(file_size) from {SCHEMA}.load_audit group by source_file"
         ).fetchall()
         state = con.execute(f"select state_key from {SCHEMA}.ingest_state").fetchone()
-    registry = {source: Registered(sha, mtime) for source, sha, mtime in rows}
+    registry = {source: Registered(sha, mtime, size) for source, sha, mtime, size in rows}
     return registry, state[0] if state else None
 
 

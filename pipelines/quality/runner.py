@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.quality.suites import Suite
+from pipelines.quality.suites import Suite, sql_text
 
 SAMPLE_ROWS = 10
+POSITION = "gonghui_position"
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,9 @@ class SuiteOutcome:
         return "\n\n".join(parts) or "全部通过 all passed"
 
 
-def run_suite(suite: Suite, warehouse: Path) -> SuiteOutcome:
-    """Validate every expectation of `suite` against its table in `warehouse`."""
+def run_suite(suite: Suite, warehouse: Path, *, loads: list[str] | None = None) -> SuiteOutcome:
+    """Validate every expectation of `suite` against its table in `warehouse`; given `loads`,
+    against the rows of those loads only."""
     import great_expectations as gx
 
     started = time.perf_counter()
@@ -75,17 +77,15 @@ def run_suite(suite: Suite, warehouse: Path) -> SuiteOutcome:
     source = context.data_sources.add_sql(name="warehouse", connection_string=_url(warehouse))
     # A query asset rather than a table asset: GX reflects a table's columns through
     # Postgres catalog views, which in DuckDB only see the `main` schema, not `landing`.
-    asset = source.add_query_asset(name=suite.table, query=f"select * from {suite.table}")
+    query = f"select * from {suite.table}"
+    if loads is not None:
+        query += f" where load_id in ({', '.join(map(sql_text, loads)) or 'null'})"
+    asset = source.add_query_asset(name=suite.table, query=query)
     batch_definition = asset.add_batch_definition_whole_table("whole table")
     batch = None
     try:
         batch = batch_definition.get_batch()
-        outcomes = [
-            _outcome(
-                expectation, batch.validate(expectation, result_format=_format(expectation, suite))
-            )
-            for expectation in suite.expectations()
-        ]
+        outcomes = _validate(batch, suite)
     except Exception as error:  # a missing table or a broken query: the check fails visibly
         outcomes = [ExpectationOutcome(suite.description, False, None, error=_first_line(error))]
     finally:
@@ -93,6 +93,38 @@ def run_suite(suite: Suite, warehouse: Path) -> SuiteOutcome:
             batch.data.execution_engine.close()
         source.get_engine().dispose()
     return SuiteOutcome(suite, outcomes, time.perf_counter() - started)
+
+
+def _validate(batch: Any, suite: Suite) -> list[ExpectationOutcome]:
+    """The suite's expectations validated together, which lets GX compute their metrics in
+    a few queries instead of several per expectation (at province scale, seconds less per
+    suite). COMPLETE gives query-based expectations their sample rows (GX caps them); column
+    expectations keep SUMMARY so a bad column never pulls every failing value out."""
+    import great_expectations as gx
+    from great_expectations.expectations import UnexpectedRowsExpectation
+
+    expectations = suite.expectations()
+    for position, expectation in enumerate(expectations):
+        # GX returns a suite's results in an order of its own: this says whose each one is
+        expectation.meta = {**(expectation.meta or {}), POSITION: position}
+    outcomes: list[ExpectationOutcome | None] = [None] * len(expectations)
+    for query_based in (False, True):
+        group = [e for e in expectations if isinstance(e, UnexpectedRowsExpectation) == query_based]
+        if not group:
+            continue
+        result_format = {
+            "result_format": "COMPLETE" if query_based else "SUMMARY",
+            "partial_unexpected_count": SAMPLE_ROWS,
+            "unexpected_index_column_names": list(suite.sample_columns),
+            "return_unexpected_index_query": False,
+        }
+        validated = batch.validate(
+            gx.ExpectationSuite(name=suite.name, expectations=group), result_format=result_format
+        )
+        for result in validated.results:
+            position = result.expectation_config.meta[POSITION]
+            outcomes[position] = _outcome(expectations[position], result)
+    return outcomes
 
 
 def _context_config() -> Any:
@@ -117,20 +149,6 @@ def _url(warehouse: Path) -> str:
     return connection_url(warehouse)
 
 
-def _format(expectation: Any, suite: Suite) -> dict[str, Any]:
-    """COMPLETE gives query-based expectations their sample rows (GX caps them); column
-    expectations keep SUMMARY so a bad column never pulls every failing value out."""
-    from great_expectations.expectations import UnexpectedRowsExpectation
-
-    query_based = isinstance(expectation, UnexpectedRowsExpectation)
-    return {
-        "result_format": "COMPLETE" if query_based else "SUMMARY",
-        "partial_unexpected_count": SAMPLE_ROWS,
-        "unexpected_index_column_names": list(suite.sample_columns),
-        "return_unexpected_index_query": False,
-    }
-
-
 def _outcome(expectation: Any, result: Any) -> ExpectationOutcome:
     description = expectation.description or expectation.expectation_type
     message = _exception_message(result.exception_info or {})
@@ -138,7 +156,7 @@ def _outcome(expectation: Any, result: Any) -> ExpectationOutcome:
         return ExpectationOutcome(description, False, None, error=_first_line(message))
     detail = result.result or {}
     if "unexpected_count" in detail:
-        count = detail["unexpected_count"]
+        count = detail["unexpected_count"] or 0  # None when the batch has no rows
         sample = detail.get("partial_unexpected_index_list") or [
             {"value": value} for value in detail.get("partial_unexpected_list", [])
         ]

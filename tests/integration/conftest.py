@@ -10,10 +10,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
 from pipelines.cli import main as gonghui
+from pipelines.quality import suites
 
 FIXTURE_RAW = Path(__file__).parents[1] / "fixtures" / "messy_city" / "raw"
 CORRECTION = "returns/南镇2025 更正.csv"
@@ -49,8 +51,11 @@ def copy_fixture(target: Path) -> Path:
     return raw
 
 
-def run_refresh(root: Path, raw: Path, today: str = "2026-11-23") -> tuple[int, str]:
-    """`gonghui refresh` of raw into root/warehouse.duckdb and root/published, in process.
+def run_refresh(
+    root: Path, raw: Path, today: str = "2026-11-23", *, full: bool = False
+) -> tuple[int, str]:
+    """`gonghui refresh [--full]` of raw into root/warehouse.duckdb and root/published, in
+    process.
 
     The environment is restored afterwards. Returns (exit code, what it printed)."""
     env = {
@@ -64,7 +69,8 @@ def run_refresh(root: Path, raw: Path, today: str = "2026-11-23") -> tuple[int, 
     warehouse = root / "warehouse.duckdb"
     try:
         with contextlib.redirect_stdout(buffer):
-            code = gonghui(["refresh", "--raw", str(raw), "--warehouse", str(warehouse)])
+            args = ["refresh", "--raw", str(raw), "--warehouse", str(warehouse)]
+            code = gonghui([*args, "--full"] if full else args)
     finally:
         for key, value in saved.items():
             if value is None:
@@ -72,6 +78,27 @@ def run_refresh(root: Path, raw: Path, today: str = "2026-11-23") -> tuple[int, 
             else:
                 os.environ[key] = value
     return code, buffer.getvalue()
+
+
+def check_evaluations(dagster_home: Path) -> dict[str, dg.AssetCheckEvaluation]:
+    """The Great Expectations check evaluations of the latest run in that Dagster home, by
+    suite name."""
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            run = instance.get_runs(limit=1)[0]
+            events = instance.all_logs(
+                run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+            )
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+    names = {suite.name for suite in suites.SUITES}
+    evaluations = [event.dagster_event.event_specific_data for event in events]
+    return {e.check_name: e for e in evaluations if e.check_name in names}
 
 
 @pytest.fixture(scope="session")

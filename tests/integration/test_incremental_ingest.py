@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import duckdb
 
+from pipelines.ingest import registry
 from pipelines.ingest.load import ingest
 from tests.integration.conftest import copy_fixture
 
@@ -74,6 +75,27 @@ def test_a_touched_file_only_moves_its_lineage(tmp_path):
         f"where source_file = '{SOUTH_2025}'",
     )
     assert rows == [("L1", datetime.fromtimestamp(int(later)))]
+
+
+def test_only_files_whose_size_or_mtime_moved_are_read_again(tmp_path, monkeypatch):
+    raw, warehouse = copy_fixture(tmp_path), tmp_path / "wh.duckdb"
+    ingest(raw, warehouse, TODAY, load_id="L1")
+    south = raw / SOUTH_2025
+    later = south.stat().st_mtime + 3600
+    os.utime(south, (later, later))
+    read = []
+    real_sha256 = registry.file_sha256
+    monkeypatch.setattr(
+        registry, "file_sha256", lambda path: read.append(path) or real_sha256(path)
+    )
+
+    incremental = ingest(raw, warehouse, TODAY, load_id="L2")
+    reread = len(read)
+    full = ingest(raw, warehouse, TODAY, load_id="L3", full=True)
+
+    assert (incremental.changed, incremental.files_parsed, reread) == (True, 0, 1)
+    assert read[0] == south
+    assert (full.full, len(read) - reread) == (True, 10)
 
 
 def test_new_reference_data_forces_a_full_reload(tmp_path):

@@ -3,14 +3,24 @@
 -- replaced or removed files (archived) are history only, never current.
 
 -- A table, not a view: several models and tests read it, and a view would recompute it
--- for each of them (at province scale, millions of rows each time).
-{{ config(materialized='table') }}
+-- for each of them (at province scale, millions of rows each time). Incremental: only the
+-- partitions to rebuild are ranked again, and they hold every row of their enterprise-periods.
+-- depends_on: {{ ref('int_partitions_to_rebuild') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_partitions',
+    on_schema_change='fail',
+) }}
 
 with
 
 enterprise_returns as (
 
     select * from {{ ref('stg_landing__enterprise_returns') }}
+
+    {% if is_incremental() %}
+        where {{ in_partitions_to_rebuild() }}
+    {% endif %}
 
 ),
 

@@ -4,8 +4,14 @@
 -- numerator never exceeds its denominator.
 
 -- A table, not a view: several models and tests read it, and a view would recompute it
--- for each of them (at province scale, millions of rows each time).
-{{ config(materialized='table') }}
+-- for each of them (at province scale, millions of rows each time). Incremental: only the
+-- partitions to rebuild are counted again; a town's previous period is read whole.
+-- depends_on: {{ ref('int_partitions_to_rebuild') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_partitions',
+    on_schema_change='fail',
+) }}
 
 with
 
@@ -18,6 +24,20 @@ enterprises as (
 town_periods as (
 
     select * from {{ ref('int_town_periods') }}
+
+    {% if is_incremental() %}
+        where {{ in_partitions_to_rebuild() }}
+    {% endif %}
+
+),
+
+enterprises_to_count as (
+
+    select * from enterprises
+
+    {% if is_incremental() %}
+        where {{ in_partitions_to_rebuild() }}
+    {% endif %}
 
 ),
 
@@ -63,7 +83,7 @@ coverage_counts as (
         count(*) filter (where has_union and open_affairs) as open_affairs_enterprises,
         count(*) filter (where has_union and union_legal_person) as legal_person_enterprises
 
-    from enterprises
+    from enterprises_to_count
 
     group by region_code, period
 

@@ -1,15 +1,24 @@
 -- Every accepted return, superseded versions and rows of replaced or removed files
 -- included (is_current = false).
 
--- A view here, a table in the published snapshot (pipelines/publish.py): at province scale
--- writing its millions of rows twice, here and there, costs seconds for nothing.
-{{ config(materialized='view') }}
+-- Millions of rows at province scale: rebuilt by partition (macros/partitions.sql), and the
+-- published snapshot copies only the partitions that changed (pipelines/publish.py).
+-- depends_on: {{ ref('int_partitions_to_rebuild') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_partitions',
+    on_schema_change='fail',
+) }}
 
 with
 
 ranked_returns as (
 
     select * from {{ ref('int_enterprise_returns__ranked') }}
+
+    {% if is_incremental() %}
+        where {{ in_partitions_to_rebuild() }}
+    {% endif %}
 
 ),
 

@@ -1,14 +1,23 @@
 -- Current returns: one row per enterprise and period (corrections applied).
 
--- A view here, a table in the published snapshot (pipelines/publish.py): at province scale
--- writing its millions of rows twice, here and there, costs seconds for nothing.
-{{ config(materialized='view') }}
+-- Millions of rows at province scale: rebuilt by partition (macros/partitions.sql), and the
+-- published snapshot copies only the partitions that changed (pipelines/publish.py).
+-- depends_on: {{ ref('int_partitions_to_rebuild') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_partitions',
+    on_schema_change='fail',
+) }}
 
 with
 
 enterprise_flags as (
 
     select * from {{ ref('int_enterprise_flags') }}
+
+    {% if is_incremental() %}
+        where {{ in_partitions_to_rebuild() }}
+    {% endif %}
 
 ),
 

@@ -3,6 +3,15 @@
 --   cba_expiring       collective contract expiring within 90 days of period end, or expired
 --   wage_expiring      wage agreement likewise (到期预警)
 --   stopped_reporting  returned in the town's previous period but not in this one
+-- Incremental: only the partitions to rebuild are listed again; a town's previous period is
+-- read whole.
+
+-- depends_on: {{ ref('int_partitions_to_rebuild') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_partitions',
+    on_schema_change='fail',
+) }}
 
 with
 
@@ -12,9 +21,23 @@ enterprises as (
 
 ),
 
+enterprises_to_list as (
+
+    select * from enterprises
+
+    {% if is_incremental() %}
+        where {{ in_partitions_to_rebuild() }}
+    {% endif %}
+
+),
+
 town_periods as (
 
     select * from {{ ref('int_town_periods') }}
+
+    {% if is_incremental() %}
+        where {{ in_partitions_to_rebuild() }}
+    {% endif %}
 
 ),
 
@@ -40,7 +63,7 @@ no_union as (
         sheet,
         source_row
 
-    from enterprises
+    from enterprises_to_list
 
     where employees >= 25 and union_form = 'none'
 
@@ -65,7 +88,7 @@ cba_expiring as (
         sheet,
         source_row
 
-    from enterprises
+    from enterprises_to_list
 
     where
         cba_expires_on is not null
@@ -93,7 +116,7 @@ wage_expiring as (
         sheet,
         source_row
 
-    from enterprises
+    from enterprises_to_list
 
     where
         wage_expires_on is not null

@@ -117,6 +117,17 @@ def _restore(data: DataSet) -> None:
     shutil.copy2(pristine / changed.name, changed)
 
 
+def remove_held_back(data: DataSet) -> None:
+    """Take the held-back town file out of raw/ again."""
+    (data.raw / data.held_back).unlink(missing_ok=True)
+
+
+def unchange_one(data: DataSet) -> None:
+    """Put the changed file back as it was generated (a new mtime: it is a new save)."""
+    path = data.raw / data.changed
+    shutil.copyfile(Path(data.work) / "pristine" / path.name, path)
+
+
 def add_held_back(data: DataSet) -> Path:
     """Put the held-back town file into raw/ (a new return arrives)."""
     target = data.raw / data.held_back

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
+import io
 import logging
+import multiprocessing.util
 import os
 import sys
 import time
 from pathlib import Path
 
-from pipelines import export, settings
+from pipelines import dbt_worker, export, settings
 from pipelines.quality import worker as quality_worker
 
 
@@ -38,25 +39,36 @@ def _show_progress() -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(message)s"))
     progress.addHandler(handler)
+    # "Blocking asset check … emitted no result": said of every check that had nothing to
+    # do (nothing changed; seeds left as they were), on stderr, outside Dagster's own log
+    logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    quality_worker.start()  # imports Great Expectations on the other core meanwhile
+    _set_paths(args)
+    settings.prepare_offline_environment()
+    # Great Expectations and dbt load in worker processes on the other core meanwhile
+    quality_worker.start()
+    dbt_worker.start()
     from pipelines.locking import RefreshBusy
     from pipelines.refresh import run_refresh
 
-    _set_paths(args)
     _show_progress()
     started = time.monotonic()
-    # dagster-dbt echoes dbt's whole log to stdout: keep it in a file, show progress only.
+    # The terminal shows progress only; the run's whole log goes to a file.
     log_path = settings.dagster_home() / "logs" / f"refresh-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    printed = io.StringIO()
     try:
-        with log_path.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        with contextlib.redirect_stdout(printed):
             outcome = run_refresh(full=args.full)
     except RefreshBusy as busy:
         print(busy, file=sys.stderr)
         return 3
+    log_path.write_text(
+        "\n".join([*outcome.log, printed.getvalue(), f"dbt 日志 dbt log: {dbt_worker.LOG}", ""]),
+        encoding="utf-8",
+    )
     for line in outcome.lines():
         print(line)
     print(f"耗时 elapsed: {time.monotonic() - started:.1f} 秒 s")
@@ -195,7 +207,10 @@ def run() -> None:
     databases are closed by then. Tests call main() and keep their interpreter."""
     code = main()
     quality_worker.stop()
-    gc.collect()  # finalises the worker pools' queues, whose semaphores the OS must get back
+    dbt_worker.stop()
+    # What a normal exit does for multiprocessing: release the worker pools' semaphores,
+    # which the OS would otherwise be told about as leaked
+    multiprocessing.util._exit_function()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -22,11 +22,13 @@ KEEP_SNAPSHOTS = 3
 
 # dbt's staging and intermediate models are the warehouse's working steps, not for readers.
 UNPUBLISHED_PREFIXES = ("stg_", "int_")
-# The marts of millions of rows, built by partition (town, period) in dbt
-# (dbt_project/macros/partitions.sql): a new snapshot starts as a copy of the current one and
-# only their changed partitions are written again. Every other table is copied whole.
-PARTITIONED_TABLES = ("fct_enterprise_returns", "fct_enterprise_return_history", "mart_actions")
-PARTITION = ("region_code", "period")
+# The marts of millions of rows are built by partition (town, period), and dbt keeps a digest
+# of every partition of theirs (dbt_project/models/intermediate/int_partition_digests.sql). A
+# new snapshot starts as a copy of the current one, which keeps the digests it was made from,
+# and only the partitions whose digests differ are written again. Every other table is
+# copied whole.
+DIGESTS = "int_partition_digests"
+SNAPSHOT_DIGESTS = "snapshot_partition_digests"
 
 
 def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
@@ -37,9 +39,7 @@ def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
 def publish_snapshot(warehouse: Path, publish_dir: Path, run_id: str, fingerprint: str) -> Path:
     """Write the warehouse's tables into a new snapshot and make it current.
 
-    The new snapshot starts as a copy of the current one, so that the large partitioned
-    tables only need their changed partitions written. `fingerprint` records what the
-    snapshot was built from (pipelines.fingerprint)."""
+    `fingerprint` records what the snapshot was built from (pipelines.fingerprint)."""
     publish_dir.mkdir(parents=True, exist_ok=True)
     published_at = datetime.now()
     name = f"{SNAPSHOT_PREFIX}{published_at:%Y%m%dT%H%M%S%f}.duckdb"
@@ -54,13 +54,18 @@ def publish_snapshot(warehouse: Path, publish_dir: Path, run_id: str, fingerprin
         con.execute(f"attach '{warehouse}' as \"{catalog}\" (read_only)")
         tables = published_tables(con, catalog)
         carried = set(_tables(con, _own_catalog(con)))
-        for table in carried - set(tables):
+        for table in carried - {*tables, SNAPSHOT_DIGESTS, "snapshot_info"}:
             con.execute(f'drop table main."{table}"')
+        changed = _changed_partitions(con, catalog, has_digests=SNAPSHOT_DIGESTS in carried)
         for table in tables:
-            if table in PARTITIONED_TABLES and _same_columns(con, catalog, table):
-                _write_changed_partitions(con, catalog, table)
+            if table in changed and _same_columns(con, catalog, table):
+                _write_partitions(con, catalog, table, changed[table])
             else:
                 _copy_whole(con, catalog, table)
+        con.execute(
+            f"create or replace table main.{SNAPSHOT_DIGESTS} as "
+            f'select * from "{catalog}".main.{DIGESTS}'
+        )
         con.execute(
             "create or replace table snapshot_info as select ?::timestamp as published_at, "
             "? as run_id, ? as fingerprint",
@@ -72,6 +77,55 @@ def publish_snapshot(warehouse: Path, publish_dir: Path, run_id: str, fingerprin
     _point_to(publish_dir, name)
     _remove_old_snapshots(publish_dir, keep=name)
     return final
+
+
+def _changed_partitions(
+    con: duckdb.DuckDBPyConnection, catalog: str, *, has_digests: bool
+) -> dict[str, list[tuple[str, str]]]:
+    """Per partitioned table whose partitions can be rewritten one by one: the (region_code,
+    period) partitions whose digests differ between the warehouse and the carried snapshot.
+    Tables left out are copied whole: no carried digests, or most partitions changed (after
+    a full build writing the table anew is cheaper)."""
+    if not has_digests:
+        return {}
+    rows = con.execute(
+        f"""
+        select table_name, region_code, period
+        from "{catalog}".main.{DIGESTS} as built
+        full outer join main.{SNAPSHOT_DIGESTS} as published
+            using (table_name, region_code, period)
+        where built.row_count is distinct from published.row_count
+            or built.digest is distinct from published.digest
+        """
+    ).fetchall()
+    totals = dict(
+        con.execute(
+            f'select table_name, count(*) from "{catalog}".main.{DIGESTS} group by table_name'
+        ).fetchall()
+    )
+    changed: dict[str, list[tuple[str, str]]] = {table: [] for table in totals}
+    for table, region_code, period in rows:
+        changed.setdefault(table, []).append((region_code, period))
+    return {
+        table: partitions
+        for table, partitions in changed.items()
+        if 2 * len(partitions) <= totals.get(table, 0)
+    }
+
+
+def _write_partitions(
+    con: duckdb.DuckDBPyConnection, catalog: str, table: str, partitions: list[tuple[str, str]]
+) -> None:
+    """Make main.table equal the warehouse's in these partitions (the others are equal)."""
+    if not partitions:
+        return
+    con.execute("create or replace temp table rewritten (region_code varchar, period varchar)")
+    con.executemany("insert into rewritten values (?, ?)", partitions)
+    where = "(region_code, period) in (select region_code, period from rewritten)"
+    con.execute(f'delete from main."{table}" where {where}')
+    con.execute(
+        f'insert into main."{table}" by name select * from "{catalog}".main."{table}" where {where}'
+    )
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
@@ -111,37 +165,6 @@ def _same_columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> b
     """The carried-over table exists with the warehouse table's columns."""
     carried = _columns(con, _own_catalog(con), table)
     return bool(carried) and carried == _columns(con, catalog, table)
-
-
-def _write_changed_partitions(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> None:
-    """Make main.table equal the warehouse's, rewriting only the partitions whose rows differ
-    (compared by row count and a sum of whole-row hashes per partition)."""
-    key = ", ".join(PARTITION)
-    digest = f"select {key}, count(*) as row_count, sum(hash(*columns(*))) as digest"
-    con.execute(
-        f"""
-        create or replace temp table changed_partitions as
-        with
-        published as ({digest} from main."{table}" group by all),
-        built as ({digest} from "{catalog}".main."{table}" group by all)
-        select {key} from built full outer join published using ({key})
-        where built.row_count is distinct from published.row_count
-            or built.digest is distinct from published.digest
-        """
-    )
-    changed_count, total = con.execute(
-        f"select (select count(*) from changed_partitions), "
-        f'(select count(distinct ({key})) from "{catalog}".main."{table}")'
-    ).fetchone()
-    if 2 * changed_count > total:  # after a full build: writing the table anew is cheaper
-        _copy_whole(con, catalog, table)
-        return
-    changed = f"({key}) in (select {key} from changed_partitions)"
-    con.execute(f'delete from main."{table}" where {changed}')
-    con.execute(
-        f'insert into main."{table}" by name '
-        f'select * from "{catalog}".main."{table}" where {changed}'
-    )
 
 
 def current_snapshot(publish_dir: Path) -> Path | None:

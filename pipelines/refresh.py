@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import dagster as dg
 import duckdb
@@ -28,6 +29,8 @@ class RefreshOutcome:
     # data-quality checks (pipelines.defs.checks) that did not pass
     check_failures: list[str] = field(default_factory=list)
     check_warnings: list[str] = field(default_factory=list)
+    # the run's whole log, as the Dagster UI shows it: one line per event
+    log: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         status = "成功 succeeded" if self.success else "失败 FAILED"
@@ -77,7 +80,9 @@ def run_refresh(*, full: bool = False) -> RefreshOutcome:
             tags={"trigger": "cli"},
         )
         run_log.write(settings.publish_dir(), run_log.record_from_run(instance, result.run_id))
+        events = instance.all_logs(result.run_id)
     outcome = RefreshOutcome(success=result.success, run_id=result.run_id)
+    outcome.log = [_log_line(event) for event in events]
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     outcome.published = dg.AssetKey("published_snapshot") in materialized
     outcome.failures = [
@@ -91,6 +96,13 @@ def run_refresh(*, full: bool = False) -> RefreshOutcome:
     _read_checks(result, outcome)
     _read_counts(outcome)
     return outcome
+
+
+def _log_line(event: dg.EventLogEntry) -> str:
+    when = datetime.fromtimestamp(event.timestamp).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    step = f" [{event.step_key}]" if event.step_key else ""
+    kind = event.dagster_event_type.value if event.dagster_event_type else "LOG"
+    return f"{when} {kind}{step} {event.message}"
 
 
 def _read_checks(result: dg.ExecuteInProcessResult, outcome: RefreshOutcome) -> None:

@@ -10,7 +10,7 @@ import logging
 import dagster as dg
 import duckdb
 
-from pipelines import settings
+from pipelines import dbt_worker, settings
 from pipelines.defs.resources import WarehousePaths
 from pipelines.fingerprint import published_fingerprint, warehouse_fingerprint
 from pipelines.ingest.load import discover, ingest
@@ -78,7 +78,9 @@ def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, path
     """Parse and validate new and changed files in raw/ into the landing schema
     (Polars → DuckDB). When neither raw/ nor the dbt project changed since the current
     snapshot, nothing is materialised, so dbt and publish are skipped."""
-    quality_worker.start()  # the checks that follow need Great Expectations: import it now
+    # the checks and the dbt build that follow: load GX and dbt in their workers now
+    quality_worker.start()
+    dbt_worker.start()
     with refresh_lock(paths.warehouse_path, wait=True):
         summary = ingest(
             paths.raw_dir,

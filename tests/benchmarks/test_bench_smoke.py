@@ -22,7 +22,7 @@ def test_benchmark_smoke(tmp_path):
     doc = tmp_path / "benchmarks.md"
     doc.write_text("# Benchmarks\n\nhand-written notes stay\n", encoding="utf-8")
     argv = ["--scale", "0.002", "--workdir", str(tmp_path / "w"), "--doc", str(doc)]
-    assert run.main([*argv, "--queries", "12"]) == 0
+    assert run.main([*argv, "--queries", "12", "--repeat", "2"]) == 0
 
     text = doc.read_text(encoding="utf-8")
     assert text.startswith("# Benchmarks\n\nhand-written notes stay\n")
@@ -41,6 +41,8 @@ def test_benchmark_smoke(tmp_path):
                    "peak RSS", "dashboard p95"):  # fmt: skip
         assert f"| {target}" in text
     assert "Dashboard: 12 reads through `dashboards.queries`" in text
+    for name in (report.ADDED, report.CHANGED):
+        assert "(median of 2: " in _row(text, name)[1], name
 
 
 def test_report_rewrites_only_its_own_section(tmp_path):

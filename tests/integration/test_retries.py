@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines import run_log
-from pipelines.defs import dbt_models, publishing
+from pipelines import dbt_worker, run_log
+from pipelines.defs import publishing
 
 
 def test_a_transient_publish_failure_is_retried_and_the_run_succeeds(
@@ -32,14 +32,14 @@ def test_a_failing_dbt_build_is_not_retried_and_publishes_nothing(
     tmp_path, monkeypatch, gonghui_refresh, copy_messy_city
 ):
     builds = []
-    real_cli = dbt_models.DbtCliResource.cli
+    real_build = dbt_worker.build
 
-    def failing_dbt(self, args, **kwargs):
+    def failing_dbt(args, env):
         """dbt stops with an error, as it does on a broken model or a failed test."""
         builds.append(args)
-        return real_cli(self, ["run-operation", "no_such_macro"], **kwargs)
+        return real_build(["run-operation", "no_such_macro"], env)
 
-    monkeypatch.setattr(dbt_models.DbtCliResource, "cli", failing_dbt)
+    monkeypatch.setattr(dbt_worker, "build", failing_dbt)
     raw = copy_messy_city(tmp_path)
     (tmp_path / "published").mkdir()
     code, output = gonghui_refresh(tmp_path, raw)
@@ -50,5 +50,7 @@ def test_a_failing_dbt_build_is_not_retried_and_publishes_nothing(
     [record] = run_log.latest(tmp_path / "published")
     assert (record["status"], record["published"]) == ("failure", 0)
     assert "gonghui_dbt_models" in record["failure_reason"]
+    assert "dbt 建模失败 dbt build failed" in output
+    assert "no_such_macro" in output
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from landing.enterprise_returns").fetchone()[0] == 14

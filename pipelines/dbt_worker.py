@@ -22,6 +22,7 @@ from multiprocessing.process import BaseProcess
 from typing import NoReturn
 
 from pipelines import settings
+from pipelines.worker_process import exit_with_parent
 
 # dbt's log and compiled SQL of the latest refresh (one refresh runs at a time)
 BUILD_DIR = settings.DBT_PROJECT_DIR / "target" / "refresh"
@@ -105,6 +106,7 @@ atexit.register(stop)
 
 def _serve(connection: Connection, project_dir: str) -> None:
     """The worker: parse now, build when asked, report, exit."""
+    exit_with_parent()
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict

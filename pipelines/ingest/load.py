@@ -37,6 +37,7 @@ from pipelines.ingest.landing import SCHEMA, create_landing_tables
 from pipelines.ingest.readers import Sheet, UnreadableFile, read_file
 from pipelines.ingest.validate import TABLE, ValidationContext, validate_tables
 from pipelines.ingest.vocabulary import Feed
+from pipelines.worker_process import exit_with_parent
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -340,7 +341,9 @@ def _pool(files: int) -> Executor:
     if files < PROCESS_MIN_FILES or multiprocessing.current_process().daemon:
         return ThreadPoolExecutor(max_workers=WORKERS)
     # Spawned, not forked: a fork while Polars' threads are busy can deadlock the child.
-    return ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+    return ProcessPoolExecutor(
+        WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent
+    )
 
 
 def _batches(files: list[RawFile]) -> Iterator[list[RawFile]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipelines.quality import runner
 from pipelines.quality.suites import Suite
+from pipelines.worker_process import exit_with_parent
 
 _pool: ProcessPoolExecutor | None = None
 
@@ -49,6 +50,7 @@ def run_suite(suite: Suite, warehouse: Path, *, loads: list[str] | None) -> runn
 
 
 def _import_great_expectations() -> None:
+    exit_with_parent()
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # nothing may call out
     import great_expectations  # noqa: F401
 

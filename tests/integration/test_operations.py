@@ -3,6 +3,7 @@ refreshes never write at once, and the incremental path equals a full rebuild.""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import signal
@@ -144,6 +145,39 @@ def test_a_refresh_killed_at_any_point_leaves_the_last_snapshot_and_heals(city):
     assert again.returncode == 0, again.stdout + again.stderr
     assert "已发布新快照" in again.stdout
     assert city.kpi_rows() == expected
+
+
+def children(pid: int) -> set[int]:
+    tasks = Path(f"/proc/{pid}/task")
+    found: set[int] = set()
+    for task in tasks.iterdir() if tasks.exists() else []:
+        with contextlib.suppress(FileNotFoundError):
+            found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def test_a_killed_refresh_leaves_no_worker_process_behind(city):
+    refresh = city.start("refresh", "--full")
+    deadline = time.monotonic() + 60
+    while len(workers := children(refresh.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)  # the GX and dbt workers start with the refresh
+    assert len(workers) >= 2
+    time.sleep(2)  # let them get busy loading GX and dbt
+    refresh.send_signal(signal.SIGKILL)
+    refresh.wait(timeout=60)
+
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if alive(pid)]
 
 
 def test_a_second_refresh_started_meanwhile_is_refused_cleanly(city):

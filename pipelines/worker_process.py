@@ -1,0 +1,26 @@
+"""What every worker process the refresh starts does first: leave when the refresh is gone.
+
+A worker waits for work from the refresh that started it. When that refresh is killed
+(SIGKILL, out of memory), nothing tells the worker, which would wait, holding its memory,
+for ever: a pool's worker keeps its own copy of both ends of its queue, so it never sees
+one close. So each worker watches its parent and exits once the parent is gone.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+
+def exit_with_parent() -> None:
+    """Start a watch that ends this process (at once, as there is no one left to report
+    to) within a second of its parent process ending."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:  # an orphan is adopted by another process
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

@@ -55,7 +55,7 @@ def start() -> None:
         spawn = multiprocessing.get_context("spawn")
         ours, theirs = spawn.Pipe()
         project = str(settings.DBT_PROJECT_DIR)
-        process = spawn.Process(target=_serve, args=(theirs, project))
+        process = spawn.Process(target=_serve, args=(theirs, project, os.getpid()))
         process.start()
         theirs.close()
         _worker = _Worker(process, ours, warehouse)
@@ -104,9 +104,9 @@ def stop() -> None:
 atexit.register(stop)
 
 
-def _serve(connection: Connection, project_dir: str) -> None:
+def _serve(connection: Connection, project_dir: str, parent: int) -> None:
     """The worker: parse now, build when asked, report, exit."""
-    exit_with_parent()
+    exit_with_parent(parent)
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict

@@ -13,10 +13,10 @@ import threading
 import time
 
 
-def exit_with_parent() -> None:
+def exit_with_parent(parent: int) -> None:
     """Start a watch that ends this process (at once, as there is no one left to report
-    to) within a second of its parent process ending."""
-    parent = os.getppid()
+    to) within a second of its parent, the process `parent`, ending. The parent gives its
+    own pid: one killed while this process was still starting would otherwise go unseen."""
 
     def watch() -> None:
         while os.getppid() == parent:  # an orphan is adopted by another process

@@ -21,16 +21,15 @@ from pipelines.locking import refresh_lock
 
 log = logging.getLogger("gonghui")
 
-# dbt unit tests check the SQL on fixed inputs: they run with the test suite. --no-write-json:
-# Dagster reads dbt's results from its events; writing the manifest again only costs time.
-BUILD = ["build", "--no-write-json", "--exclude", "resource_type:unit_test"]
-FULL_BUILD = [*BUILD, "--full-refresh"]
+# --no-write-json: Dagster reads dbt's results from its events; writing the manifest again
+# only costs time. dbt unit tests check the SQL on fixed inputs: they run with the test suite.
+BUILD = ["build", "--no-write-json"]
+FULL_BUILD = [*BUILD, "--full-refresh", "--exclude", "resource_type:unit_test"]
 # An incremental build runs with the code of the last finished build, so the seeds (and the
 # tests of their rows) and the views are as that build left them: they are left out, and
 # every data test runs, those on views included (indirect selection "empty").
 INCREMENTAL_BUILD = [
-    "build",
-    "--no-write-json",
+    *BUILD,
     "--indirect-selection",
     "empty",
     "--exclude",

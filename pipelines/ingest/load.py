@@ -18,6 +18,7 @@ import hashlib
 import itertools
 import logging
 import multiprocessing
+import os
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -342,7 +343,10 @@ def _pool(files: int) -> Executor:
         return ThreadPoolExecutor(max_workers=WORKERS)
     # Spawned, not forked: a fork while Polars' threads are busy can deadlock the child.
     return ProcessPoolExecutor(
-        WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=exit_with_parent
+        WORKERS,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=exit_with_parent,
+        initargs=(os.getpid(),),
     )
 
 

@@ -31,6 +31,7 @@ def start() -> None:
         max_workers=1,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_import_great_expectations,
+        initargs=(os.getpid(),),
     )
     _pool.submit(int)  # a pool starts its process on the first task
 
@@ -49,8 +50,8 @@ def run_suite(suite: Suite, warehouse: Path, *, loads: list[str] | None) -> runn
     return _pool.submit(runner.run_suite, suite, warehouse, loads=loads).result()
 
 
-def _import_great_expectations() -> None:
-    exit_with_parent()
+def _import_great_expectations(parent: int) -> None:
+    exit_with_parent(parent)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # nothing may call out
     import great_expectations  # noqa: F401
 

@@ -164,13 +164,16 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_a_killed_refresh_leaves_no_worker_process_behind(city):
+@pytest.mark.parametrize("seconds_after_start", [0.0, 2.0])
+def test_a_killed_refresh_leaves_no_worker_process_behind(city, seconds_after_start):
+    """Killed while its workers are still starting (before they know their parent), or
+    while they load GX and dbt."""
     refresh = city.start("refresh", "--full")
     deadline = time.monotonic() + 60
     while len(workers := children(refresh.pid)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.1)  # the GX and dbt workers start with the refresh
+        time.sleep(0.01)  # the GX and dbt workers start with the refresh
     assert len(workers) >= 2
-    time.sleep(2)  # let them get busy loading GX and dbt
+    time.sleep(seconds_after_start)
     refresh.send_signal(signal.SIGKILL)
     refresh.wait(timeout=60)
 

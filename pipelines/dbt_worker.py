@@ -22,7 +22,7 @@ from multiprocessing.process import BaseProcess
 from typing import NoReturn
 
 from pipelines import settings
-from pipelines.worker_process import exit_with_parent
+from pipelines.worker_process import exit_with_parent, give_way
 
 # dbt's log and compiled SQL of the latest refresh (one refresh runs at a time)
 BUILD_DIR = settings.DBT_PROJECT_DIR / "target" / "refresh"
@@ -107,6 +107,9 @@ atexit.register(stop)
 def _serve(connection: Connection, project_dir: str, parent: int) -> None:
     """The worker: parse now, build when asked, report, exit."""
     exit_with_parent(parent)
+    # last in line: its build is the last of the three to be needed, and while it builds
+    # the refresh only waits for it
+    give_way(19)
     from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     from dbt.cli.main import dbtRunner
     from dbt_common.events.functions import msg_to_dict

@@ -1,4 +1,11 @@
-"""What every worker process the refresh starts does first: leave when the refresh is gone.
+"""What every worker process the refresh starts does first: give way to the refresh, and
+leave when the refresh is gone.
+
+The workers import Great Expectations and dbt while the refresh itself starts, and on two
+cores the three compete. The refresh is the one the others wait for (its files must be
+loaded before there is anything to check or build), so the workers run at a lower priority:
+measured on the one-added-file refresh at province scale, about a second less (12.2 s against
+13.2 s, mean of 4 runs each, interleaved).
 
 A worker waits for work from the refresh that started it. When that refresh is killed
 (SIGKILL, out of memory), nothing tells the worker, which would wait, holding its memory,
@@ -11,6 +18,11 @@ from __future__ import annotations
 import os
 import threading
 import time
+
+
+def give_way(niceness: int) -> None:
+    """Lower this process's priority by `niceness` (1–19; it cannot be raised again)."""
+    os.nice(niceness)
 
 
 def exit_with_parent(parent: int) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipelines.quality import runner
 from pipelines.quality.suites import Suite
-from pipelines.worker_process import exit_with_parent
+from pipelines.worker_process import exit_with_parent, give_way
 
 _pool: ProcessPoolExecutor | None = None
 
@@ -52,6 +52,8 @@ def run_suite(suite: Suite, warehouse: Path, *, loads: list[str] | None) -> runn
 
 def _import_great_expectations(parent: int) -> None:
     exit_with_parent(parent)
+    # behind the refresh, ahead of the dbt worker: the landing checks come before the build
+    give_way(5)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")  # nothing may call out
     import great_expectations  # noqa: F401
 

@@ -183,6 +183,30 @@ def test_a_killed_refresh_leaves_no_worker_process_behind(city, seconds_after_st
     assert not [pid for pid in workers if alive(pid)]
 
 
+def niceness(pid: int) -> int | None:
+    try:
+        return os.getpriority(os.PRIO_PROCESS, pid)
+    except ProcessLookupError:
+        return None
+
+
+def test_the_workers_run_behind_the_refresh(city):
+    """GX's worker gives way to the refresh (5), dbt's to both (19): see worker_process."""
+    own = niceness(os.getpid())
+    refresh = city.start("refresh", "--full")
+    deadline = time.monotonic() + 60
+    seen: set[int | None] = set()
+    while not {own + 5, own + 19} <= seen and time.monotonic() < deadline:
+        seen = {niceness(pid) for pid in children(refresh.pid)}
+        time.sleep(0.01)
+    refresh_niceness = niceness(refresh.pid)
+    refresh.send_signal(signal.SIGKILL)
+    refresh.wait(timeout=60)
+
+    assert {own + 5, own + 19} <= seen
+    assert refresh_niceness == own
+
+
 def test_a_second_refresh_started_meanwhile_is_refused_cleanly(city):
     first = city.start("refresh", "--full")
     wait_until_locked(lock_path(city.warehouse))  # the lock is held from start to publish

@@ -247,22 +247,20 @@ def _project_dir(tmp: Path) -> Path:
     return copy
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("dbt_build")
-    db = tmp / "warehouse.duckdb"
-    _build_landing(db)
+def _dbt(args: list[str], db: Path, tmp: Path, **env: str) -> subprocess.CompletedProcess:
+    """`dbt <args>` on the project, with the warehouse `db`; output kept under `tmp`."""
     project_dir = _project_dir(tmp)
     env = {
         **os.environ,
         "GONGHUI_WAREHOUSE": str(db),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_VERSION_CHECK": "false",
+        **env,
     }
     dbt = Path(sys.executable).with_name("dbt")
-    result = subprocess.run(
+    return subprocess.run(
         [
-            str(dbt), "build",
+            str(dbt), *args,
             "--project-dir", str(project_dir),
             "--profiles-dir", str(project_dir),
             "--target-path", str(tmp / "target"),
@@ -270,8 +268,21 @@ def warehouse(tmp_path_factory):
         ],
         env=env, capture_output=True, text=True, timeout=600,
     )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    tmp = tmp_path_factory.mktemp("dbt_build")
+    db = tmp / "warehouse.duckdb"
+    _build_landing(db)
+    result = _dbt(["build"], db, tmp)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
-    con = duckdb.connect(str(db), read_only=True)
+    return db
+
+
+@pytest.fixture(scope="module")
+def warehouse(built):
+    con = duckdb.connect(str(built), read_only=True)
     yield con
     con.close()
 
@@ -401,3 +412,33 @@ def test_reconciliation_flags(warehouse):
     assert rows["membership_rate"][2].startswith("上报值与企业报表汇总相差超过1个百分点")
     assert rows["cba_rate"] == (False, None, None)
     assert rows["enterprises"] == (False, None, None)
+
+
+def test_incremental_uniqueness_tests_judge_the_rebuilt_partitions_only(built, tmp_path):
+    """A duplicate (uscc, period) in a partition the build did not rebuild is one the last
+    build already judged; in a rebuilt one it is caught, and a full build sees both."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(built, db)
+    test = ["test", "--select", "unique_combination_fct_enterprise_returns_uscc__period"]
+    con = duckdb.connect(str(db))
+    con.execute(
+        "create or replace table main.int_partitions_to_rebuild as"
+        " select ? as region_code, '2024-06' as period",
+        [TOWN_1],
+    )
+    duplicate = "insert into main.fct_enterprise_returns select * from main.fct_enterprise_returns"
+    con.execute(f"{duplicate} where region_code = ? and period = '2024-06' limit 1", [TOWN_2])
+    con.close()
+
+    incremental = _dbt(test, db, tmp_path, GONGHUI_INCREMENTAL_BUILD="true")
+    assert incremental.returncode == 0, incremental.stdout[-3000:]
+    full = _dbt(test, db, tmp_path)
+    assert full.returncode == 1, full.stdout[-3000:]
+    assert "Got 1 result" in full.stdout
+
+    con = duckdb.connect(str(db))
+    con.execute(f"{duplicate} where region_code = ? and period = '2024-06' limit 1", [TOWN_1])
+    con.close()
+    incremental = _dbt(test, db, tmp_path, GONGHUI_INCREMENTAL_BUILD="true")
+    assert incremental.returncode == 1, incremental.stdout[-3000:]
+    assert "Got 1 result" in incremental.stdout

@@ -27,3 +27,19 @@
     insert into {{ arg_dict['target_relation'] }} ({{ columns }})
     select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {%- endmacro %}
+
+{#- The rows a test of a model rebuilt by partition needs to judge. In an incremental build,
+    with only_rebuilt, those of the partitions it rebuilt: the others hold the rows the last
+    build tested, and a key they share with a rebuilt partition is caught all the same, as
+    int_partitions_to_rebuild widens the rebuild to every partition holding an
+    enterprise-period of a changed one, so both rows of such a pair are rebuilt. Otherwise
+    every row. (The partitions are referenced whatever the build, so that dbt knows, when it
+    parses the project, that such a test runs after them.) -#}
+{% macro partitions_tested(only_rebuilt) -%}
+    {%- set rebuilt = in_partitions_to_rebuild() if only_rebuilt else none -%}
+    {%- if rebuilt and env_var('GONGHUI_INCREMENTAL_BUILD', 'false') == 'true' -%}
+        {{ rebuilt }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}

@@ -36,18 +36,15 @@ def code_digest() -> str:
 def last_build_finished(warehouse: Path, digest: str) -> bool:
     """True when the last build finished, made by the code of `digest`."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        if not _exists(con):
-            return False
-        recorded = con.execute(f"select code_digest from {BUILD}").fetchall()
-    return recorded == [(digest,)]
+        return _finished(con, digest)
 
 
 def new_loads(warehouse: Path, digest: str) -> list[str] | None:
     """The loads in the landing tables that the last build did not have, or None when there
     is no finished build made by the code of `digest` to go on from."""
-    if not last_build_finished(warehouse, digest):
-        return None
     with duckdb.connect(str(warehouse), read_only=True) as con:
+        if not _finished(con, digest):
+            return None
         rows = con.execute(
             f"select load_id from landing.load_audit except select load_id from {BUILT_LOADS} "
             "order by all"
@@ -81,11 +78,12 @@ def forget(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"delete from {BUILT_LOADS}")
 
 
-def _exists(con: duckdb.DuckDBPyConnection) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = ? and table_name = 'last_build'",
-            [SCHEMA],
-        ).fetchone()[0]
-    )
+def _finished(con: duckdb.DuckDBPyConnection, digest: str) -> bool:
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = ? and table_name = 'last_build'",
+        [SCHEMA],
+    ).fetchone()[0]
+    if not exists:
+        return False
+    return con.execute(f"select code_digest from {BUILD}").fetchall() == [(digest,)]

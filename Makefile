@@ -41,7 +41,9 @@ test: setup lint
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests --disable-progress-bar
+	$(BIN)/python .ci/check_public_api.py pipelines dashboards benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/sqlfluff lint dbt_project/models dbt_project/tests dbt_project/macros --disable-progress-bar
 	$(BIN)/dagster definitions validate -w workspace.yaml
 
 format: setup

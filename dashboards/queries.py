@@ -8,8 +8,8 @@ import polars as pl
 
 from dashboards.scope import Scope
 from dashboards.snapshot import query
-from pipelines import run_log as pipeline_run_log
 from pipelines import settings
+from pipelines.warehouse import run_log as pipeline_run_log
 
 
 def kpi_definitions() -> pl.DataFrame:

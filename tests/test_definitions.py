@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 
 import dagster as dg
 
 from pipelines.definitions import defs
 from pipelines.defs.dbt_project import dbt_project
-from pipelines.publish import DIGESTS, UNPUBLISHED_PREFIXES
+from pipelines.defs.publishing import partitioned_models
+from pipelines.warehouse.publish import UNPUBLISHED_PREFIXES
 
 
 def asset_keys() -> set[str]:
@@ -46,16 +46,13 @@ def test_publish_waits_for_the_marts_and_not_for_what_an_incremental_build_leave
     assert not parents & {"kpi_definitions", "regions", "stg_landing__enterprise_returns"}
 
 
-def test_every_mart_built_by_partition_has_partition_digests_for_the_publish():
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    digests = manifest["nodes"][f"model.gonghui.{DIGESTS}"]
-    parents = {unique_id.split(".")[-1] for unique_id in digests["depends_on"]["nodes"]}
+def test_the_publish_copies_by_partition_the_marts_dbt_builds_by_partition():
     assert incremental_marts() == {
         "fct_enterprise_returns",
         "fct_enterprise_return_history",
         "mart_actions",
     }
-    assert incremental_marts() <= parents
+    assert incremental_marts() <= partitioned_models()
 
 
 def test_dbt_tests_are_asset_checks():
@@ -93,35 +90,3 @@ def test_data_quality_suites_are_checks_on_the_assets_they_guard():
 
     assert is_blocking("mart_kpi", "kpi_rates_within_bounds")
     assert not is_blocking("mart_summary_reconciliation", "summary_reconciliation_flags")
-
-
-def test_the_instance_keeps_its_event_log_engines_in_the_default_place(tmp_path):
-    from pipelines import settings
-    from pipelines.event_log import EngineKeepingSqliteEventLogStorage
-
-    (tmp_path / "dagster.yaml").write_text(
-        (settings.REPO_ROOT / "dagster.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    saved = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(tmp_path)
-    try:
-        with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
-            assert isinstance(instance.event_log_storage, EngineKeepingSqliteEventLogStorage)
-
-            @dg.asset
-            def probe() -> None:
-                return None
-
-            result = dg.materialize([probe], instance=instance)
-            assert result.success
-            events = instance.all_logs(result.run_id)
-    finally:
-        if saved is None:
-            os.environ.pop("DAGSTER_HOME")
-        else:
-            os.environ["DAGSTER_HOME"] = saved
-    assert any(
-        event.dagster_event_type == dg.DagsterEventType.ASSET_MATERIALIZATION for event in events
-    )
-    assert (tmp_path / "history" / "runs" / f"{result.run_id}.db").exists()
-    assert (tmp_path / "history" / "runs.db").exists()

@@ -1,18 +1,18 @@
 """The Great Expectations suites (pipelines.quality.suites) as Dagster asset checks.
 
 One check per suite, attached to the asset whose table it reads. A suite that judges rows one
-by one looks only at the rows the last finished build did not have (pipelines.build_state):
-the others passed it then. Blocking checks fail with
-ERROR severity and stop everything downstream of their asset in the same run, above all
-`published_snapshot`: the dashboard keeps the last good snapshot. The others are warnings.
+by one looks only at the rows of the loads not yet published (pipelines.warehouse.changes):
+the others passed it when they were loaded. Blocking checks fail with ERROR severity and stop
+everything downstream of their asset in the same run, above all `published_snapshot`: the
+dashboard keeps the last good snapshot. The others are warnings.
 """
 
 import dagster as dg
 
-from pipelines import build_state
 from pipelines.defs.resources import WarehousePaths
-from pipelines.quality import worker
+from pipelines.quality.runner import run_suite
 from pipelines.quality.suites import SUITES, Suite
+from pipelines.warehouse import changes
 
 
 def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
@@ -26,12 +26,11 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
     )
     def _check(context: dg.AssetCheckExecutionContext, paths: WarehousePaths):
         warehouse = paths.warehouse_path
-        loads = (
-            build_state.new_loads(warehouse, build_state.code_digest())
-            if suite.row_by_row
-            else None
-        )
-        outcome = worker.run_suite(suite, warehouse, loads=loads)
+        loads = None
+        if suite.row_by_row:
+            pending = changes.pending(warehouse)
+            loads = None if pending.full else list(pending.loads)
+        outcome = run_suite(suite, warehouse, loads=loads)
         for failed in outcome.failed:
             context.log.warning(
                 f"{suite.name}: {failed.description}: "
@@ -48,7 +47,7 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
                 "sample": dg.MetadataValue.md(outcome.sample_markdown()),
                 "checked": "全部行 all rows"
                 if loads is None
-                else f"上次建模后新载入的行（{len(loads)}次载入）rows of {len(loads)} new load(s)",
+                else f"尚未发布的载入中的行（{len(loads)}次载入）rows of {len(loads)} unpublished load(s)",
                 "seconds": round(outcome.seconds, 3),
             },
         )

@@ -1,8 +1,7 @@
 """The dbt models, seeds and tests as Dagster assets and asset checks."""
 
-import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
@@ -12,33 +11,20 @@ from dagster_dbt import (
     DbtCliResource,
     dbt_assets,
 )
-from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 
-from pipelines import build_state, dbt_worker
+from pipelines import settings
 from pipelines.defs.dbt_project import dbt_project
 from pipelines.defs.resources import WarehousePaths
-from pipelines.locking import refresh_lock
+from pipelines.warehouse import changes
+from pipelines.warehouse.locking import refresh_lock
 
 log = logging.getLogger("gonghui")
 
-# --no-write-json: Dagster reads dbt's results from its events; writing the manifest again
-# only costs time. dbt unit tests check the SQL on fixed inputs: they run with the test suite.
-BUILD = ["build", "--no-write-json"]
-FULL_BUILD = [*BUILD, "--full-refresh", "--exclude", "resource_type:unit_test"]
-# An incremental build runs with the code of the last finished build, so the seeds (and the
-# tests of their rows) and the views are as that build left them: they are left out, and
-# every data test runs, those on views included (indirect selection "empty").
-INCREMENTAL_BUILD = [
-    *BUILD,
-    "--indirect-selection",
-    "empty",
-    "--exclude",
-    "resource_type:unit_test",
-    "path:seeds",
-    "config.materialized:view",
-]
-# read by int_partitions_to_rebuild: compare landing with what the last build ranked
-INCREMENTAL_VAR = "GONGHUI_INCREMENTAL_BUILD"
+# dbt unit tests check the SQL on fixed inputs: they run with the test suite, not nightly.
+BUILD = ["build", "--exclude", "resource_type:unit_test"]
+# One place for the refresh's compiled SQL, dbt's log and partial-parse state, so each build
+# parses only what changed since the last one.
+TARGET = settings.DBT_PROJECT_DIR / "target" / "refresh"
 
 
 class GonghuiDbtTranslator(DagsterDbtTranslator):
@@ -60,44 +46,34 @@ def gonghui_dbt_models(
 ):
     """Seeds, staging, intermediate and mart models, with their dbt tests as asset checks.
 
-    The large models rebuild only the partitions whose rows changed, when the last build
-    finished with the same code (pipelines.build_state); otherwise everything is rebuilt.
-    dbt runs in the worker the refresh started early (pipelines.dbt_worker). A few assets
-    picked by hand in the Dagster UI are built by dagster-dbt's dbt CLI instead, and leave
-    the next refresh a full build: the tables no longer agree with one another."""
+    The large models rebuild only the partitions the loads not yet published touched (the
+    record of pipelines.warehouse.changes); after a full reload, everything is rebuilt. A
+    few assets picked by hand in the Dagster UI are built in full, and the next refresh
+    is a full build: the other tables no longer agree with them."""
     with refresh_lock(paths.warehouse_path, wait=True):
-        digest = build_state.code_digest()
-        incremental = build_state.last_build_finished(paths.warehouse_path, digest)
-        build_state.start(paths.warehouse_path)
         if context.is_subset:
-            yield from dbt.cli(FULL_BUILD, context=context).stream()
-            return
+            changes.require_full_build(paths.warehouse_path, context.run.run_id)
+            full = True
+        else:
+            full = changes.pending(paths.warehouse_path).full
         log.info(
-            "dbt: 增量建模，只重建有变化的镇街和报告期 (incremental build)"
-            if incremental
-            else "dbt: 全量建模 (full build)"
+            "dbt: 全量建模 (full build)"
+            if full
+            else "dbt: 增量建模，只重建有变化的镇街和报告期 (incremental build)"
         )
-        args = INCREMENTAL_BUILD if incremental else FULL_BUILD
-        events = dbt_worker.build(args, {INCREMENTAL_VAR: "true" if incremental else "false"})
-        yield from _dagster_events(events, context)
-        build_state.finish(paths.warehouse_path, digest)
-
-
-def _dagster_events(events: Iterator[dict], context: dg.AssetExecutionContext) -> Iterator:
-    """Outputs and check results of dbt's result events, as dagster-dbt makes them."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    try:
-        for raw_event in events:
-            event = DbtCoreCliEventMessage(raw_event=raw_event, event_history_metadata={})
-            yield from event.to_default_asset_events(
-                manifest=manifest,
-                dagster_dbt_translator=TRANSLATOR,
-                context=context,
-                target_path=dbt_worker.BUILD_DIR,
-                project=dbt_project,
+        args = [*BUILD, "--full-refresh"] if full else BUILD
+        invocation = dbt.cli(args, context=context, target_path=TARGET, raise_on_error=False)
+        yield from invocation.stream()
+        if not invocation.is_successful():
+            raise dg.Failure(
+                description=f"dbt 建模失败 dbt build failed: {_first_error(invocation.get_error())}",
+                metadata={"dbt_log": str(TARGET / "dbt.log")},
             )
-    except dbt_worker.DbtBuildFailed as failed:
-        raise dg.Failure(
-            description=f"dbt 建模失败 dbt build failed: {failed}",
-            metadata={"dbt_log": str(dbt_worker.LOG)},
-        ) from None
+
+
+def _first_error(error: Exception | None) -> str:
+    """dbt's own words for what went wrong, on one line (a refresh's summary shows a failure
+    by its first line)."""
+    text = str(error or "")
+    said = text.split("Errors parsed from dbt logs:", 1)[-1].strip() or text
+    return " ".join(said.split())[:500]

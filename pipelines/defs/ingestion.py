@@ -10,12 +10,13 @@ import logging
 import dagster as dg
 import duckdb
 
-from pipelines import dbt_worker, settings
+from pipelines import settings
 from pipelines.defs.resources import WarehousePaths
-from pipelines.fingerprint import published_fingerprint, warehouse_fingerprint
-from pipelines.ingest.load import discover, ingest
-from pipelines.locking import refresh_lock
-from pipelines.quality import worker as quality_worker
+from pipelines.ingest.discovery import discover
+from pipelines.ingest.load import ingest
+from pipelines.warehouse import changes
+from pipelines.warehouse.locking import refresh_lock
+from pipelines.warehouse.publish import current_snapshot
 
 log = logging.getLogger("gonghui")
 
@@ -27,6 +28,8 @@ LANDING_TABLES: dict[str, str] = {
     "ref_targets": "raw/reference 中的目标任务（覆盖或补充内置种子）",
     "quarantine": "隔离区：未通过校验的行及原因",
     "load_audit": "每个文件的读取记录：读入 = 接受 + 隔离",
+    "pending_loads": "变更记录：尚未发布的载入",
+    "pending_partitions": "变更记录：尚未发布的载入触及的分区（镇街 × 报告期）",
 }
 
 
@@ -76,11 +79,8 @@ def raw_inventory(paths: WarehousePaths) -> dg.MaterializeResult:
 )
 def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, paths: WarehousePaths):
     """Parse and validate new and changed files in raw/ into the landing schema
-    (Polars → DuckDB). When neither raw/ nor the dbt project changed since the current
-    snapshot, nothing is materialised, so dbt and publish are skipped."""
-    # the checks and the dbt build that follow: load GX and dbt in their workers now
-    quality_worker.start()
-    dbt_worker.start()
+    (Polars → DuckDB). When every load is published already, nothing is materialised, so
+    dbt and publish are skipped."""
     with refresh_lock(paths.warehouse_path, wait=True):
         summary = ingest(
             paths.raw_dir,
@@ -110,9 +110,7 @@ def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, path
         "rows_accepted": accepted,
         "rows_quarantined": quarantined,
     }
-    if not config.full and warehouse_fingerprint(paths.warehouse_path) == published_fingerprint(
-        paths.publish_dir
-    ):
+    if changes.pending(paths.warehouse_path).nothing and current_snapshot(paths.publish_dir):
         context.log.info("已发布的快照已是最新，跳过建模与发布 / snapshot is up to date: skipping")
         context.log_event(
             dg.AssetObservation(asset_key=["landing", "load_audit"], metadata=run_metadata)

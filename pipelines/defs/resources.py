@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.metadata
-from collections.abc import Sequence
-from functools import cached_property
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
-from packaging import version
 
 from pipelines import settings
 from pipelines.defs.dbt_project import dbt_project
@@ -39,25 +35,9 @@ class WarehousePaths(dg.ConfigurableResource):
         return Path(self.published) if self.published else settings.publish_dir()
 
 
-class GonghuiDbtCli(DbtCliResource):
-    """The dbt CLI, minus one process start per refresh.
-
-    dagster-dbt learns the dbt version by running `dbt --version` (about 2.5 s here, on
-    every run); the installed dbt-core package says the same without starting dbt."""
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
-        """dagster-dbt also opens a dbt adapter in this process before each build, for row
-        counts and column metadata that this project does not fetch: skipped."""
-        return None
-
-
 defs = dg.Definitions(
     resources={
         "paths": WarehousePaths(),
-        "dbt": GonghuiDbtCli(project_dir=dbt_project),
+        "dbt": DbtCliResource(project_dir=dbt_project),
     }
 )

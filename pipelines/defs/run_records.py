@@ -3,8 +3,9 @@
 
 import dagster as dg
 
-from pipelines import run_log, settings
+from pipelines import settings
 from pipelines.defs.jobs import refresh_job
+from pipelines.warehouse import run_log
 
 
 def _record(context: dg.RunStatusSensorContext) -> None:

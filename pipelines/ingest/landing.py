@@ -101,8 +101,12 @@ TABLES: dict[str, str] = {
 }
 
 
-# Tables that outlive a full reload: the history of replaced and removed files, and the
-# state the last load was made under (see pipelines.ingest.registry).
+# Tables that outlive a full reload: the history of replaced and removed files, the state
+# the last load was made under (see pipelines.ingest.registry), and the record of what
+# changed: every load the published snapshot does not have yet, with the (town, period)
+# partitions of enterprise returns it touched. dbt rebuilds those partitions, the publish
+# copies them and then clears the record (pipelines.warehouse.changes). A full reload
+# touches every partition and asks dbt for a full build.
 KEPT_TABLES: dict[str, str] = {
     "enterprise_returns_archive": f"""{TABLES["enterprise_returns"]},
     archived_at TIMESTAMP NOT NULL,
@@ -110,6 +114,14 @@ KEPT_TABLES: dict[str, str] = {
     "ingest_state": """
     state_key VARCHAR NOT NULL,
     loaded_at TIMESTAMP NOT NULL""",
+    "pending_loads": """
+    load_id VARCHAR NOT NULL,
+    full_reload BOOLEAN NOT NULL,
+    loaded_at TIMESTAMP NOT NULL""",
+    "pending_partitions": """
+    load_id VARCHAR NOT NULL,
+    region_code VARCHAR NOT NULL,
+    period VARCHAR NOT NULL""",
 }
 
 

@@ -4,9 +4,10 @@ The registry is `landing.load_audit` itself (source file, content hash, modifica
 time of every file loaded before), so it can never disagree with what the landing
 tables hold. A file whose content hash is unchanged is never parsed again; a file whose
 hash is unchanged but whose mtime moved only has its lineage updated (mtime orders
-corrections). A change in reference data, in the shipped seeds or in the month of
-"today" (the future-period check) can change how every row validates, so it forces a
-full reload.
+corrections). A change in reference data, in the month of "today" (the future-period
+check) or in the dbt project (its seeds decide how rows validate, its models how they are
+built) can change every row, so it forces a full reload, which the build follows with a
+full build.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import settings
 from pipelines.ingest.landing import SCHEMA
 
 
@@ -58,6 +60,29 @@ def file_sha256(path: Path) -> str | None:
     return digest.hexdigest()
 
 
+def looks_unchanged(raw, known: Registered) -> bool:
+    """The file has the size and modification time recorded when its content was hashed."""
+    return known.sha256 is not None and (known.mtime, known.size) == (raw.mtime, raw.size)
+
+
+def matches(files: list, registry: dict[str, Registered]) -> bool:
+    """Every file in raw/ is registered as it is on disk, and every registered file is there:
+    a load would find nothing to do."""
+    return {raw.source_file for raw in files} == set(registry) and all(
+        looks_unchanged(raw, registry[raw.source_file]) for raw in files
+    )
+
+
+def registered(con: duckdb.DuckDBPyConnection, audit: str) -> dict[str, Registered]:
+    """The registry as the audit table `audit` holds it (the landing table, or its copy in a
+    published snapshot)."""
+    rows = con.execute(
+        f"select source_file, any_value(sha256), any_value(file_mtime), "
+        f"any_value(file_size) from {audit} group by source_file"
+    ).fetchall()
+    return {source: Registered(sha, mtime, size) for source, sha, mtime, size in rows}
+
+
 def content_hashes(files: list, registry: dict[str, Registered], *, reread: bool) -> dict:
     """Each file's content hash, by source file. A file with the size and modification time
     recorded at its last load keeps its recorded hash without being read (as make and rsync
@@ -67,7 +92,7 @@ def content_hashes(files: list, registry: dict[str, Registered], *, reread: bool
     to_read = []
     for raw in files:
         known = None if reread else registry.get(raw.source_file)
-        if known and known.sha256 and (known.mtime, known.size) == (raw.mtime, raw.size):
+        if known and looks_unchanged(raw, known):
             hashes[raw.source_file] = known.sha256
         else:
             to_read.append(raw)
@@ -79,11 +104,30 @@ def content_hashes(files: list, registry: dict[str, Registered], *, reread: bool
 
 
 def state_key(seeds_dir: Path, today: date) -> str:
-    """What, besides raw/, decides how rows validate: the seeds and the current month."""
+    """What, besides raw/, decides how rows are validated and built: the seeds the
+    validator reads, the dbt project and the current month."""
     digest = hashlib.sha256(f"{today:%Y-%m}".encode())
     for name in ("regions.csv", "kpi_definitions.csv"):
         seed = seeds_dir / name
         digest.update(seed.read_bytes() if seed.exists() else b"-")
+    digest.update(dbt_project_digest().encode())
+    return digest.hexdigest()
+
+
+def dbt_project_digest() -> str:
+    """Every file dbt reads to build the warehouse: its settings, models, seeds, tests and
+    macros."""
+    digest = hashlib.sha256()
+    root = settings.DBT_PROJECT_DIR
+    files = [root / "dbt_project.yml"] + sorted(
+        path
+        for folder in ("models", "seeds", "tests", "macros")
+        for path in (root / folder).rglob("*")
+        if path.is_file()
+    )
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -101,12 +145,8 @@ def previous_load(warehouse: Path) -> tuple[dict[str, Registered], str | None] |
         }
         if not {"load_audit", "ingest_state"} <= tables:
             return None
-        rows = con.execute(
-            f"select source_file, any_value(sha256), any_value(file_mtime), "
-            f"any_value(file_size) from {SCHEMA}.load_audit group by source_file"
-        ).fetchall()
+        registry = registered(con, f"{SCHEMA}.load_audit")
         state = con.execute(f"select state_key from {SCHEMA}.ingest_state").fetchone()
-    registry = {source: Registered(sha, mtime, size) for source, sha, mtime, size in rows}
     return registry, state[0] if state else None
 
 
@@ -120,7 +160,7 @@ def make_plan(
         return _full(files, hashes, previous, "first load")
     registry, previous_state = previous
     if previous_state != state:
-        return _full(files, hashes, previous, "seeds or month changed")
+        return _full(files, hashes, previous, "seeds, dbt project or month changed")
     plan = Plan(full=False, reason="incremental")
     found = {f.source_file for f in files}
     plan.removed = sorted(set(registry) - found)

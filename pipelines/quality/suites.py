@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 
 from pipelines import settings
-from pipelines.ingest.load import TOWN_LEVELS
+from pipelines.ingest.reference_seeds import TOWN_LEVELS
 from pipelines.ingest.uscc import ALPHABET, LENGTH
 
 SEEDS = settings.DBT_PROJECT_DIR / "seeds"
@@ -118,7 +118,7 @@ def sql_text(value: str) -> str:
 def known_towns_sql(seed: Path | None = None) -> str:
     """The towns returns may name: the shipped regions seed plus raw/reference regions.
 
-    The same rule as the ingestion's (pipelines.ingest.load), in SQL, so it can run on
+    The same rule as the ingestion's (pipelines.ingest.reference_seeds), in SQL, so it can run on
     landing tables before dbt has loaded the seed.
     """
     seed = seed or SEEDS / "regions.csv"

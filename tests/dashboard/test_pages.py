@@ -8,7 +8,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines import run_log
+from pipelines.warehouse import run_log
 from tests.dashboard.apptest import frame, login, ok, open_page, pages
 from tests.dashboard.conftest import CITY, FENGHUA, GULOU, JINPING, XIKOU
 

@@ -415,30 +415,33 @@ def test_reconciliation_flags(warehouse):
 
 
 def test_incremental_uniqueness_tests_judge_the_rebuilt_partitions_only(built, tmp_path):
-    """A duplicate (uscc, period) in a partition the build did not rebuild is one the last
-    build already judged; in a rebuilt one it is caught, and a full build sees both."""
+    """A duplicate (uscc, period) in a partition the build did not rebuild is one an earlier
+    build already judged; in a rebuilt one it is caught, and after a full load (which lists
+    every partition to rebuild) both are."""
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(built, db)
     test = ["test", "--select", "unique_combination_fct_enterprise_returns_uscc__period"]
+    rebuild = "create or replace table main.int_partitions_to_rebuild as"
     con = duckdb.connect(str(db))
-    con.execute(
-        "create or replace table main.int_partitions_to_rebuild as"
-        " select ? as region_code, '2024-06' as period",
-        [TOWN_1],
-    )
+    con.execute(f"{rebuild} select ? as region_code, '2024-06' as period", [TOWN_1])
     duplicate = "insert into main.fct_enterprise_returns select * from main.fct_enterprise_returns"
     con.execute(f"{duplicate} where region_code = ? and period = '2024-06' limit 1", [TOWN_2])
     con.close()
 
-    incremental = _dbt(test, db, tmp_path, GONGHUI_INCREMENTAL_BUILD="true")
+    incremental = _dbt(test, db, tmp_path)
     assert incremental.returncode == 0, incremental.stdout[-3000:]
+
+    con = duckdb.connect(str(db))
+    con.execute(f"{rebuild} select distinct region_code, period from main.fct_enterprise_returns")
+    con.close()
     full = _dbt(test, db, tmp_path)
     assert full.returncode == 1, full.stdout[-3000:]
     assert "Got 1 result" in full.stdout
 
     con = duckdb.connect(str(db))
+    con.execute(f"{rebuild} select ? as region_code, '2024-06' as period", [TOWN_1])
     con.execute(f"{duplicate} where region_code = ? and period = '2024-06' limit 1", [TOWN_1])
     con.close()
-    incremental = _dbt(test, db, tmp_path, GONGHUI_INCREMENTAL_BUILD="true")
+    incremental = _dbt(test, db, tmp_path)
     assert incremental.returncode == 1, incremental.stdout[-3000:]
     assert "Got 1 result" in incremental.stdout

@@ -13,9 +13,9 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines import build_state
 from pipelines.definitions import defs
-from pipelines.publish import current_snapshot
+from pipelines.warehouse import changes
+from pipelines.warehouse.publish import current_snapshot
 from tests.integration.conftest import check_evaluations, copy_fixture, run_refresh
 
 EAST_2024 = "returns/东镇2024年报.csv"
@@ -91,7 +91,7 @@ def test_incremental_refreshes_publish_exactly_what_a_full_rebuild_publishes(tmp
     }
     assert (
         checked["returns_counts_consistent"]
-        == "上次建模后新载入的行（1次载入）rows of 1 new load(s)"
+        == "尚未发布的载入中的行（1次载入）rows of 1 unpublished load(s)"
     )
     assert checked["returns_volume_vs_previous_period"] == "全部行 all rows"
 
@@ -148,7 +148,7 @@ def test_dbt_assets_built_by_hand_leave_the_next_refresh_full(tmp_path, monkeypa
     code, output = run_refresh(tmp_path, raw)
     assert code == 0, output
     warehouse = tmp_path / "warehouse.duckdb"
-    assert build_state.last_build_finished(warehouse, build_state.code_digest())
+    assert changes.pending(warehouse) == changes.NOTHING
 
     # what "Materialize" on one dbt asset in the Dagster UI runs: a subset, by dagster-dbt
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
@@ -160,7 +160,7 @@ def test_dbt_assets_built_by_hand_leave_the_next_refresh_full(tmp_path, monkeypa
     assert result.success
     built = {event.asset_key for event in result.get_asset_materialization_events()}
     assert built == {dg.AssetKey("dim_region")}
-    assert not build_state.last_build_finished(warehouse, build_state.code_digest())
+    assert changes.pending(warehouse).full
 
     # the next refresh with something to do builds everything
     later = time.time() + 60
@@ -168,4 +168,4 @@ def test_dbt_assets_built_by_hand_leave_the_next_refresh_full(tmp_path, monkeypa
     code, output = run_refresh(tmp_path, raw)
     assert code == 0, output
     assert FULL in output
-    assert build_state.last_build_finished(warehouse, build_state.code_digest())
+    assert changes.pending(warehouse) == changes.NOTHING

@@ -28,10 +28,13 @@ def test_second_run_without_changes_parses_nothing(tmp_path):
     assert (first.full, first.files_parsed) == (True, 10)
     assert (second.changed, second.files_parsed, second.files_unchanged) == (False, 0, 10)
     assert second.lines() == [
-        "没有新增或改动的文件（10 个未变），无需重建 / no new or changed files (10 unchanged): "
-        "nothing to do"
+        "没有新增或改动的文件（10 个未变） / no new or changed files (10 unchanged)"
     ]
     assert query(warehouse, "select distinct load_id from landing.load_audit") == [("L1",)]
+    # nothing was published yet: the first load is still in the record, the second added none
+    assert query(warehouse, "select load_id, full_reload from landing.pending_loads") == [
+        ("L1", True)
+    ]
 
 
 def test_a_changed_file_replaces_its_rows_and_keeps_the_old_ones_in_the_archive(tmp_path):
@@ -121,4 +124,4 @@ def test_a_new_month_revalidates_everything(tmp_path):
 
     summary = ingest(raw, warehouse, date(2026, 12, 1), load_id="L2")
 
-    assert (summary.full, summary.plan_reason) == (True, "seeds or month changed")
+    assert (summary.full, summary.plan_reason) == (True, "seeds, dbt project or month changed")

@@ -11,7 +11,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from pipelines.ingest import load
+from pipelines.ingest import load, write
 from pipelines.ingest.load import discover, ingest
 from pipelines.ingest.uscc import check_char
 
@@ -310,7 +310,7 @@ def test_a_failed_write_leaves_the_previous_load(raw_dir, seeds, tmp_path, monke
     def broken_insert(con, table, frame):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(load, "_insert", broken_insert)
+    monkeypatch.setattr(write, "insert", broken_insert)
     with pytest.raises(RuntimeError):
         ingest(raw_dir, warehouse, TODAY, load_id="L2", seeds_dir=seeds, full=True)
 

@@ -13,11 +13,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from pipelines import build_state
 from pipelines.definitions import defs
-from pipelines.publish import current_snapshot
-from pipelines.quality import suites, worker
+from pipelines.quality import suites
 from pipelines.quality.runner import run_suite
+from pipelines.warehouse import changes
+from pipelines.warehouse.publish import current_snapshot
 from tests.integration.conftest import check_evaluations
 
 SUITES = {suite.name: suite for suite in suites.SUITES}
@@ -146,9 +146,9 @@ def test_a_return_from_an_unknown_town_fails_the_landing_check(warehouse_copy):
     assert outcome.failed[0].sample[0]["region_code"] == "990101999000"
 
 
-def test_row_by_row_suites_judge_only_the_loads_the_last_build_did_not_have(warehouse_copy):
-    # The refreshed city's build finished with every load now in the warehouse: none is new.
-    assert build_state.new_loads(warehouse_copy, build_state.code_digest()) == []
+def test_row_by_row_suites_judge_only_the_loads_not_yet_published(warehouse_copy):
+    # The refreshed city published every load now in the warehouse: none is pending.
+    assert changes.pending(warehouse_copy) == changes.NOTHING
     row_by_row = [suite for suite in suites.SUITES if suite.row_by_row]
     assert {suite.name for suite in row_by_row} == {
         "returns_fields_valid",
@@ -202,8 +202,6 @@ def test_a_failing_blocking_check_keeps_the_last_good_snapshot(
     later = time.time()
     os.utime(resent, (later, later))
     monkeypatch.setattr(suites, "PCT_MAX", 50.0)
-    # the checks run here, not in the GX worker process, so that they see the patched limit
-    monkeypatch.setattr(worker, "run_suite", run_suite)
     second, output = gonghui_refresh(tmp_path, raw)
 
     assert second != 0, output

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from pipelines import dbt_worker, run_log
-from pipelines.defs import publishing
+from pipelines.defs import dbt_models, publishing
+from pipelines.warehouse import run_log
 
 
 def test_a_transient_publish_failure_is_retried_and_the_run_succeeds(
@@ -31,21 +31,14 @@ def test_a_transient_publish_failure_is_retried_and_the_run_succeeds(
 def test_a_failing_dbt_build_is_not_retried_and_publishes_nothing(
     tmp_path, monkeypatch, gonghui_refresh, copy_messy_city
 ):
-    builds = []
-    real_build = dbt_worker.build
-
-    def failing_dbt(args, env):
-        """dbt stops with an error, as it does on a broken model or a failed test."""
-        builds.append(args)
-        return real_build(["run-operation", "no_such_macro"], env)
-
-    monkeypatch.setattr(dbt_worker, "build", failing_dbt)
+    # dbt stops with an error, as it does on a broken model or a failed test
+    monkeypatch.setattr(dbt_models, "BUILD", ["run-operation", "no_such_macro"])
     raw = copy_messy_city(tmp_path)
     (tmp_path / "published").mkdir()
     code, output = gonghui_refresh(tmp_path, raw)
 
     assert code == 1
-    assert len(builds) == 1
+    assert output.count("dbt 建模失败") == 1  # tried once, not retried
     assert not (tmp_path / "published" / "CURRENT").exists()
     [record] = run_log.latest(tmp_path / "published")
     assert (record["status"], record["published"]) == ("failure", 0)

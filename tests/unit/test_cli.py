@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from pipelines import export
 from pipelines.cli import main
+from pipelines.exports import tables as export
 
 
 @pytest.mark.parametrize(

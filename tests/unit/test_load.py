@@ -1,4 +1,4 @@
-"""How a load is cut into batches and spread over workers (pipelines.ingest.load)."""
+"""How a load is cut into batches and spread over workers (pipelines.ingest.pool, .load)."""
 
 from __future__ import annotations
 
@@ -9,26 +9,27 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.ingest import load
+from pipelines.ingest import load, parse, pool
+from pipelines.ingest.discovery import RawFile
 from pipelines.ingest.landing import TABLES
 from pipelines.ingest.uscc import check_char
 
 FIXTURE_RAW = Path(__file__).parents[1] / "fixtures" / "messy_city" / "raw"
 
 
-def raw_file(path: Path) -> load.RawFile:
-    return load.RawFile(path, path.name, "returns", datetime(2025, 1, 1))
+def raw_file(path: Path) -> RawFile:
+    return RawFile(path, path.name, "returns", datetime(2025, 1, 1))
 
 
 def test_batches_are_cut_once_they_hold_enough_bytes(tmp_path, monkeypatch):
-    monkeypatch.setattr(load, "BATCH_BYTES", 10)
+    monkeypatch.setattr(pool, "BATCH_BYTES", 10)
     files = []
     for name, size in [("a", 4), ("b", 4), ("c", 4), ("d", 20), ("e", 1)]:
         (tmp_path / name).write_bytes(b"x" * size)
         files.append(raw_file(tmp_path / name))
     files.insert(1, raw_file(tmp_path / "gone"))  # unreadable: the parser reports it
 
-    batches = [[raw.path.name for raw in batch] for batch in load._batches(files)]
+    batches = [[raw.path.name for raw in batch] for batch in pool.batches(files)]
 
     assert batches == [["a", "gone", "b", "c"], ["d"], ["e"]]
 
@@ -44,11 +45,11 @@ def test_results_come_in_order_with_few_waiting():
             submitted.append(args[0])
             return super().submit(fn, *args)
 
-    with Recording(max_workers=2) as pool:
+    with Recording(max_workers=2) as workers:
         results = []
-        for result in load._in_order(pool, work, range(8)):
+        for result in pool.in_order(workers, work, range(8)):
             # never more than one result per worker waiting beyond the one taken
-            assert len(submitted) - len(results) <= load.WORKERS + 1
+            assert len(submitted) - len(results) <= pool.WORKERS + 1
             results.append(result)
 
     assert results == [item * 10 for item in range(8)]
@@ -68,10 +69,10 @@ def landing_rows(warehouse: Path) -> dict[str, list[tuple]]:
 def test_worker_processes_load_what_threads_load(tmp_path, monkeypatch):
     raw = tmp_path / "raw"
     shutil.copytree(FIXTURE_RAW, raw)
-    monkeypatch.setattr(load, "BATCH_BYTES", 1)  # one file per batch: several batches
+    monkeypatch.setattr(pool, "BATCH_BYTES", 1)  # one file per batch: several batches
 
     threads = load.ingest(raw, tmp_path / "threads.duckdb", date(2026, 3, 31), full=True)
-    monkeypatch.setattr(load, "PROCESS_MIN_FILES", 0)
+    monkeypatch.setattr(pool, "PROCESS_MIN_FILES", 0)
     processes = load.ingest(raw, tmp_path / "processes.duckdb", date(2026, 3, 31), full=True)
 
     assert processes.lines() == threads.lines()
@@ -86,14 +87,14 @@ def test_a_sheet_that_fails_validation_fails_alone(tmp_path, monkeypatch):
         body = f"91310117MA1J{serial:05d}"
         row = f"{body}{check_char(body)},{name},310117101000,2025,5,无"
         (returns / f"{serial}.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
-    validate_tables = load.validate_tables
+    validate_tables = parse.validate_tables
 
     def fussy(feed, tables, context):
         if any("炸" in table["enterprise_name"].to_list() for table in tables):
             raise ValueError("boom")
         return validate_tables(feed, tables, context)
 
-    monkeypatch.setattr(load, "validate_tables", fussy)
+    monkeypatch.setattr(parse, "validate_tables", fussy)
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     (seeds / "regions.csv").write_text(

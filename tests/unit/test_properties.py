@@ -16,7 +16,8 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines import export, quarantine_file
+from pipelines.exports import quarantine_file
+from pipelines.exports import tables as export
 from pipelines.ingest import reasons
 from pipelines.ingest.normalise import (
     normalise_count,

@@ -7,7 +7,7 @@ from datetime import datetime
 import dagster as dg
 
 from pipelines.definitions import defs
-from pipelines.raw_watch import QUIET_SECONDS, WatchState, decide, raw_fingerprint
+from pipelines.defs.raw_watch import QUIET_SECONDS, WatchState, decide, raw_fingerprint
 
 
 def test_a_batch_of_twenty_files_triggers_one_run(tmp_path):

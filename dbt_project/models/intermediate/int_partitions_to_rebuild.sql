@@ -1,115 +1,53 @@
--- The partitions (town, period) that the incremental models rebuild in this run: those whose
--- landing rows differ from the rows the last build ranked, widened to every partition that
--- holds one of their enterprise-periods (a correction can move an enterprise to another town,
--- which makes its old row there no longer current) and to the later periods of those towns
--- (报送率 and 停报 compare a period with the town's previous one). On a first or full build
--- nothing was built before, so every partition is listed.
---
--- pipelines/defs/dbt_models.py sets GONGHUI_INCREMENTAL_BUILD only when the last build
--- finished (pipelines/build_state.py), so the built tables agree with one another. (An
--- environment variable, not a dbt var: a var passed on the command line would make dbt
--- parse the whole project again on every build.)
+-- The partitions (town, period) the incremental models rebuild in this run: those touched by
+-- the loads not yet published (landing.pending_partitions, written by the ingestion; a full
+-- reload lists every partition), widened to every partition that holds one of their
+-- enterprise-periods (a correction can move an enterprise to another town, which makes its
+-- old row there no longer current) and to the later periods of those towns (报送率, 新建工会数
+-- and 停报 compare a period with the town's previous one). The rows of replaced and removed
+-- files stay in landing as history, so the enterprise-periods a partition held before the
+-- change are still seen here. The publish copies exactly these partitions into the snapshot.
 
 {{ config(materialized='table') }}
 
 with
 
+pending_partitions as (
+
+    select distinct
+        region_code,
+        period
+
+    from {{ source('landing', 'pending_partitions') }}
+
+),
+
 landing_rows as (
 
-    select * from {{ ref('stg_landing__enterprise_returns') }}
-
-),
-
-built_rows as (
-
-    {% if env_var('GONGHUI_INCREMENTAL_BUILD', 'false') == 'true' %}
-        select * from {{ this.schema }}.int_enterprise_returns__ranked
-    {% else %}
-        select * from landing_rows
-        where false
-    {% endif %}
-
-),
-
-landing_digests as (
-
     select
+        uscc,
         region_code,
-        period,
-        count(*) as row_count,
-        {{ lineage_digest() }} as digest
+        period
 
-    from landing_rows
-
-    group by region_code, period
+    from {{ ref('stg_landing__enterprise_returns') }}
 
 ),
 
-built_digests as (
+pending_enterprise_periods as (
 
-    select
-        region_code,
-        period,
-        count(*) as row_count,
-        {{ lineage_digest() }} as digest
-
-    from built_rows
-
-    group by region_code, period
-
-),
-
-changed as (
-
-    select
-        coalesce(landing_digests.region_code, built_digests.region_code) as region_code,
-        coalesce(landing_digests.period, built_digests.period) as period
-
-    from landing_digests
-
-    full outer join built_digests
-        on
-            landing_digests.region_code = built_digests.region_code
-            and landing_digests.period = built_digests.period
-
-    where
-        landing_digests.row_count is distinct from built_digests.row_count
-        or landing_digests.digest is distinct from built_digests.digest
-
-),
-
--- the enterprise-periods a changed partition holds now or held at the last build
-changed_enterprise_periods as (
-
-    select
+    select distinct
         landing_rows.uscc,
         landing_rows.period
 
     from landing_rows
 
-    inner join changed
+    inner join pending_partitions
         on
-            landing_rows.region_code = changed.region_code
-            and landing_rows.period = changed.period
-
-    union
-
-    select
-        built_rows.uscc,
-        built_rows.period
-
-    from built_rows
-
-    inner join changed
-        on
-            built_rows.region_code = changed.region_code
-            and built_rows.period = changed.period
+            landing_rows.region_code = pending_partitions.region_code
+            and landing_rows.period = pending_partitions.period
 
 ),
 
--- A built partition that holds one of them either still has those rows in landing (replaced
--- and removed files are archived there, under their old town) or has changed itself.
-holding_changed_enterprises as (
+holding_pending_enterprises as (
 
     select
         landing_rows.region_code,
@@ -117,10 +55,10 @@ holding_changed_enterprises as (
 
     from landing_rows
 
-    inner join changed_enterprise_periods
+    inner join pending_enterprise_periods
         on
-            landing_rows.uscc = changed_enterprise_periods.uscc
-            and landing_rows.period = changed_enterprise_periods.period
+            landing_rows.uscc = pending_enterprise_periods.uscc
+            and landing_rows.period = pending_enterprise_periods.period
 
     union
 
@@ -128,7 +66,7 @@ holding_changed_enterprises as (
         region_code,
         period
 
-    from changed
+    from pending_partitions
 
 ),
 
@@ -140,10 +78,10 @@ later_periods as (
 
     from landing_rows
 
-    inner join holding_changed_enterprises
+    inner join holding_pending_enterprises
         on
-            landing_rows.region_code = holding_changed_enterprises.region_code
-            and landing_rows.period > holding_changed_enterprises.period
+            landing_rows.region_code = holding_pending_enterprises.region_code
+            and landing_rows.period > holding_pending_enterprises.period
 
 ),
 
@@ -153,7 +91,7 @@ final as (
         region_code,
         period
 
-    from holding_changed_enterprises
+    from holding_pending_enterprises
 
     union
 

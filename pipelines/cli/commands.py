@@ -1,7 +1,4 @@
-"""`gonghui`: refresh the warehouse and export what leaders and clerks need.
-
-Every sub-command has bilingual help (`gonghui <command> --help`).
-"""
+"""The `gonghui` sub-commands and their bilingual help (`gonghui <command> --help`)."""
 
 from __future__ import annotations
 
@@ -9,14 +6,13 @@ import argparse
 import contextlib
 import io
 import logging
-import multiprocessing.util
 import os
 import sys
 import time
 from pathlib import Path
 
-from pipelines import dbt_worker, export, settings
-from pipelines.quality import worker as quality_worker
+from pipelines import settings
+from pipelines.exports import tables as export
 
 
 def _set_paths(args: argparse.Namespace) -> None:
@@ -39,19 +35,15 @@ def _show_progress() -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(message)s"))
     progress.addHandler(handler)
-    # "Blocking asset check … emitted no result": said of every check that had nothing to
-    # do (nothing changed; seeds left as they were), on stderr, outside Dagster's own log
-    logging.getLogger("dagster._core.execution.plan.active").setLevel(logging.ERROR)
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     _set_paths(args)
     settings.prepare_offline_environment()
-    # Great Expectations and dbt load in worker processes on the other core meanwhile
-    quality_worker.start()
-    dbt_worker.start()
-    from pipelines.locking import RefreshBusy
-    from pipelines.refresh import run_refresh
+    # Dagster, dbt and Great Expectations load only for the commands that need them
+    from pipelines.cli.refresh import run_refresh
+    from pipelines.defs.dbt_models import TARGET as DBT_TARGET
+    from pipelines.warehouse.locking import RefreshBusy
 
     _show_progress()
     started = time.monotonic()
@@ -66,7 +58,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         print(busy, file=sys.stderr)
         return 3
     log_path.write_text(
-        "\n".join([*outcome.log, printed.getvalue(), f"dbt 日志 dbt log: {dbt_worker.LOG}", ""]),
+        "\n".join(
+            [*outcome.log, printed.getvalue(), f"dbt 日志 dbt log: {DBT_TARGET / 'dbt.log'}", ""]
+        ),
         encoding="utf-8",
     )
     for line in outcome.lines():
@@ -197,25 +191,3 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return args.handler(args)
-
-
-def run() -> None:
-    """The `gonghui` command: main(), then leave at once.
-
-    Tearing the interpreter down after a refresh (the modules of Dagster, dbt and Great
-    Expectations) takes a second or more and does nothing the command needs: its files and
-    databases are closed by then. Tests call main() and keep their interpreter."""
-    code = main()
-    quality_worker.stop()
-    dbt_worker.stop()
-    # What a normal exit does for multiprocessing: release the worker pools' semaphores,
-    # which the OS would otherwise be told about as leaked
-    multiprocessing.util._exit_function()
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
-
-
-if __name__ == "__main__":
-    run()

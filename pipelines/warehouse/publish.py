@@ -1,9 +1,15 @@
 """Publish a read-only snapshot of the marts for the dashboard and exports.
 
 DuckDB allows one writer per file and then refuses even readers, so the dashboard
-never opens the warehouse. Instead each refresh copies the finished tables into a new
+never opens the warehouse. Instead each refresh writes the finished tables into a new
 snapshot file and swaps a one-line pointer (`CURRENT`) with `os.replace`, which is
 atomic: a reader sees the previous snapshot or the new one, never half of either.
+
+The marts of millions of rows are built by partition (town, period). A new snapshot starts
+as a copy of the current one, and only the partitions this build rebuilt (dbt's
+`int_partitions_to_rebuild`, from the record of what changed: pipelines.warehouse.changes)
+are written again; every other table is copied whole. Once the pointer names the new
+snapshot, the record is cleared.
 """
 
 from __future__ import annotations
@@ -15,20 +21,15 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.warehouse import changes
+
 POINTER = "CURRENT"
 SNAPSHOT_PREFIX = "snapshot-"
 KEEP_SNAPSHOTS = 3
-
-
 # dbt's staging and intermediate models are the warehouse's working steps, not for readers.
 UNPUBLISHED_PREFIXES = ("stg_", "int_")
-# The marts of millions of rows are built by partition (town, period), and dbt keeps a digest
-# of every partition of theirs (dbt_project/models/intermediate/int_partition_digests.sql). A
-# new snapshot starts as a copy of the current one, which keeps the digests it was made from,
-# and only the partitions whose digests differ are written again. Every other table is
-# copied whole.
-DIGESTS = "int_partition_digests"
-SNAPSHOT_DIGESTS = "snapshot_partition_digests"
+REBUILT = "int_partitions_to_rebuild"
+INFO = "snapshot_info"
 
 
 def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
@@ -36,92 +37,53 @@ def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
     return [name for name in _tables(con, catalog) if not name.startswith(UNPUBLISHED_PREFIXES)]
 
 
-def publish_snapshot(warehouse: Path, publish_dir: Path, run_id: str, fingerprint: str) -> Path:
-    """Write the warehouse's tables into a new snapshot and make it current.
+def publish_snapshot(
+    warehouse: Path, publish_dir: Path, run_id: str, partitioned: frozenset[str]
+) -> Path:
+    """Write the warehouse's tables into a new snapshot, make it current, clear the record.
 
-    `fingerprint` records what the snapshot was built from (pipelines.fingerprint)."""
+    `partitioned`: the tables dbt builds by partition, which are copied partition by
+    partition when the current snapshot can be carried over."""
     publish_dir.mkdir(parents=True, exist_ok=True)
+    pending = changes.pending(warehouse)
     published_at = datetime.now()
     name = f"{SNAPSHOT_PREFIX}{published_at:%Y%m%dT%H%M%S%f}.duckdb"
     partial = publish_dir / f"{name}.partial"
     partial.unlink(missing_ok=True)
     previous = current_snapshot(publish_dir)
-    if previous is not None:
+    carry_over = previous is not None and not pending.full
+    if carry_over:
         shutil.copyfile(previous, partial)
     catalog = warehouse.stem
     with duckdb.connect(str(partial)) as con:
         con.execute("set enable_progress_bar = false")
         con.execute(f"attach '{warehouse}' as \"{catalog}\" (read_only)")
         tables = published_tables(con, catalog)
-        carried = set(_tables(con, _own_catalog(con)))
-        for table in carried - {*tables, SNAPSHOT_DIGESTS, "snapshot_info"}:
+        for table in set(_tables(con, _own_catalog(con))) - {*tables, INFO}:
             con.execute(f'drop table main."{table}"')
-        changed = _changed_partitions(con, catalog, has_digests=SNAPSHOT_DIGESTS in carried)
         for table in tables:
-            if table in changed and _same_columns(con, catalog, table):
-                _write_partitions(con, catalog, table, changed[table])
+            if carry_over and table in partitioned and _same_columns(con, catalog, table):
+                _write_rebuilt_partitions(con, catalog, table)
             else:
                 _copy_whole(con, catalog, table)
         con.execute(
-            f"create or replace table main.{SNAPSHOT_DIGESTS} as "
-            f'select * from "{catalog}".main.{DIGESTS}'
-        )
-        con.execute(
-            "create or replace table snapshot_info as select ?::timestamp as published_at, "
-            "? as run_id, ? as fingerprint",
-            [published_at, run_id, fingerprint],
+            f"create or replace table {INFO} as select ?::timestamp as published_at, ? as run_id",
+            [published_at, run_id],
         )
         con.execute(f'detach "{catalog}"')
     final = publish_dir / name
     os.replace(partial, final)
     _point_to(publish_dir, name)
+    with duckdb.connect(str(warehouse)) as con:
+        changes.clear(con, pending, run_id)
     _remove_old_snapshots(publish_dir, keep=name)
     return final
 
 
-def _changed_partitions(
-    con: duckdb.DuckDBPyConnection, catalog: str, *, has_digests: bool
-) -> dict[str, list[tuple[str, str]]]:
-    """Per partitioned table whose partitions can be rewritten one by one: the (region_code,
-    period) partitions whose digests differ between the warehouse and the carried snapshot.
-    Tables left out are copied whole: no carried digests, or most partitions changed (after
-    a full build writing the table anew is cheaper)."""
-    if not has_digests:
-        return {}
-    rows = con.execute(
-        f"""
-        select table_name, region_code, period
-        from "{catalog}".main.{DIGESTS} as built
-        full outer join main.{SNAPSHOT_DIGESTS} as published
-            using (table_name, region_code, period)
-        where built.row_count is distinct from published.row_count
-            or built.digest is distinct from published.digest
-        """
-    ).fetchall()
-    totals = dict(
-        con.execute(
-            f'select table_name, count(*) from "{catalog}".main.{DIGESTS} group by table_name'
-        ).fetchall()
-    )
-    changed: dict[str, list[tuple[str, str]]] = {table: [] for table in totals}
-    for table, region_code, period in rows:
-        changed.setdefault(table, []).append((region_code, period))
-    return {
-        table: partitions
-        for table, partitions in changed.items()
-        if 2 * len(partitions) <= totals.get(table, 0)
-    }
-
-
-def _write_partitions(
-    con: duckdb.DuckDBPyConnection, catalog: str, table: str, partitions: list[tuple[str, str]]
-) -> None:
-    """Make main.table equal the warehouse's in these partitions (the others are equal)."""
-    if not partitions:
-        return
-    con.execute("create or replace temp table rewritten (region_code varchar, period varchar)")
-    con.executemany("insert into rewritten values (?, ?)", partitions)
-    where = "(region_code, period) in (select region_code, period from rewritten)"
+def _write_rebuilt_partitions(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> None:
+    """Make main.table equal the warehouse's in the partitions this build rebuilt (the
+    others are equal already)."""
+    where = f'(region_code, period) in (select region_code, period from "{catalog}".main.{REBUILT})'
     con.execute(f'delete from main."{table}" where {where}')
     con.execute(
         f'insert into main."{table}" by name select * from "{catalog}".main."{table}" where {where}'

@@ -3,7 +3,9 @@
 Towns copy many files at once, and a large file is written over several seconds. The
 watcher therefore waits until raw/ has been quiet (no file added, removed, resized or
 touched) for QUIET_SECONDS before asking for one refresh of everything it saw; a file
-still being written keeps changing size or mtime and so is never read half-way.
+still being written keeps changing size or mtime and so is never read half-way. What counts
+as a change is the file registry's rule (pipelines.ingest.registry), applied to the
+registry the current snapshot was published from: when raw/ matches it, no run starts.
 """
 
 from __future__ import annotations
@@ -13,7 +15,11 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pipelines.ingest.load import discover
+import duckdb
+
+from pipelines.ingest import registry
+from pipelines.ingest.discovery import discover
+from pipelines.warehouse.publish import current_snapshot
 
 QUIET_SECONDS = 60
 
@@ -46,6 +52,16 @@ def raw_fingerprint(raw_dir: Path) -> str:
         stat = raw.path.stat()
         digest.update(f"{raw.source_file}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\x1e".encode())
     return digest.hexdigest()
+
+
+def published_is_current(raw_dir: Path, publish_dir: Path) -> bool:
+    """raw/ holds exactly the files the current snapshot was built from, as they were."""
+    snapshot = current_snapshot(publish_dir)
+    if snapshot is None:
+        return False
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        published = registry.registered(con, "mart_load_audit")
+    return registry.matches(discover(raw_dir), published)
 
 
 def decide(state: WatchState, fingerprint: str, now: float) -> Decision:

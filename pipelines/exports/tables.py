@@ -8,8 +8,8 @@ import duckdb
 import polars as pl
 import xlsxwriter
 
-from pipelines import quarantine_file
-from pipelines.publish import current_snapshot
+from pipelines.exports import quarantine_file
+from pipelines.warehouse.publish import current_snapshot
 
 KPI_COLUMNS = (
     "region_code, region_name, region_level, period, kpi, numerator, denominator, "

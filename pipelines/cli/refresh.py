@@ -8,8 +8,9 @@ from datetime import datetime
 import dagster as dg
 import duckdb
 
-from pipelines import run_log, settings
-from pipelines.locking import refresh_lock
+from pipelines import settings
+from pipelines.warehouse import run_log
+from pipelines.warehouse.locking import refresh_lock
 
 QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 

@@ -1,0 +1,230 @@
+"""One batch of files: read, find each sheet's header, validate, count.
+
+Every file gets an outcome per sheet (rows read, accepted, quarantined, or why it could not
+be used); a file that cannot be read fails alone, never the batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import polars as pl
+
+from pipelines.ingest import reasons
+from pipelines.ingest.discovery import RawFile
+from pipelines.ingest.header import ParsedTable, parse_reference, parse_table
+from pipelines.ingest.readers import Sheet, UnreadableFile, read_file
+from pipelines.ingest.validate import TABLE, ValidationContext, validate_tables
+from pipelines.ingest.vocabulary import Feed
+
+log = logging.getLogger(__name__)
+
+FOLDER_FEED: dict[str, Feed] = {"returns": Feed.RETURNS, "summaries": Feed.SUMMARIES}
+TABLE_BY_FEED: dict[Feed, str] = {
+    Feed.RETURNS: "enterprise_returns",
+    Feed.SUMMARIES: "summary_returns",
+    Feed.REF_REGIONS: "ref_regions",
+    Feed.REF_TARGETS: "ref_targets",
+}
+
+
+@dataclass
+class SheetOutcome:
+    """What became of one sheet (the whole file when it failed before its sheets)."""
+
+    sheet: str | None
+    feed: Feed | None = None
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    unknown_columns: tuple[str, ...] = ()
+    error_code: str | None = None
+    message_zh: str | None = None
+    message_en: str | None = None
+
+
+@dataclass
+class FileOutcome:
+    raw: RawFile
+    size: int | None
+    sha256: str | None
+    sheets: list[SheetOutcome]
+
+
+@dataclass
+class ParsedFile:
+    raw: RawFile
+    size: int | None  # None when the file could not even be read
+    sha256: str | None
+    tables: list[tuple[str | None, ParsedTable]]
+    failure: SheetOutcome | None = None
+
+
+@dataclass
+class ValidatedBatch:
+    outcomes: list[FileOutcome]  # in file order
+    frames: dict[str, list[pl.DataFrame]]  # landing table → rows to insert
+
+
+@dataclass
+class _Pending:
+    """A sheet with data rows, waiting for its feed's part of the batch."""
+
+    file: FileOutcome
+    index: int  # of its SheetOutcome in file.sheets
+    table: ParsedTable
+
+
+def parse_file(raw: RawFile) -> ParsedFile:
+    parsed = ParsedFile(raw, None, None, [])
+    try:
+        data = raw.path.read_bytes()
+        parsed.size, parsed.sha256 = len(data), hashlib.sha256(data).hexdigest()
+        parsed.tables = _parse_sheets(read_file(raw.path, data), raw.folder)
+    except UnreadableFile as error:
+        parsed.failure = failure(None, error.reason_code, detail=error.detail, **error.params)
+    except Exception as error:  # one bad file (or a locked one: OSError) never stops the others
+        log.exception("parsing %s failed", raw.source_file)
+        parsed.failure = failure(None, "file_unreadable", detail=f"{type(error).__name__}: {error}")
+    return parsed
+
+
+def _parse_sheets(sheets: list[Sheet], folder: str) -> list[tuple[str | None, ParsedTable]]:
+    """The sheets worth reporting: those with data rows, else the first with a header.
+
+    A workbook often carries an instructions sheet or an empty Sheet2; those are not
+    the user's data and are passed over silently.
+    """
+    tables, first_error = [], None
+    for sheet in sheets:
+        try:
+            if folder == "reference":
+                table = parse_reference(sheet.grid)
+            else:
+                table = parse_table(sheet.grid, FOLDER_FEED[folder])
+        except UnreadableFile as error:
+            first_error = first_error or error
+            continue
+        tables.append((sheet.name, table))
+    if not tables:
+        raise first_error or UnreadableFile("file_empty")
+    return [(name, table) for name, table in tables if table.data.height] or tables[:1]
+
+
+def load_batch(files: list[RawFile], contexts: dict[Feed, ValidationContext]) -> ValidatedBatch:
+    """Parse and validate a batch of files (in a worker)."""
+    return validate_batch([parse_file(raw) for raw in files], contexts)
+
+
+def validate_batch(
+    batch: list[ParsedFile], contexts: dict[Feed, ValidationContext]
+) -> ValidatedBatch:
+    """Validate the files of a batch, each feed's sheets together."""
+    validated = ValidatedBatch([], {table: [] for table in (*TABLE_BY_FEED.values(), "quarantine")})
+    pending: dict[Feed, list[_Pending]] = {}
+    for parsed in batch:
+        outcome = FileOutcome(parsed.raw, parsed.size, parsed.sha256, [])
+        validated.outcomes.append(outcome)
+        if parsed.failure:
+            outcome.sheets.append(parsed.failure)
+            continue
+        for sheet, table in parsed.tables:
+            if table.feed not in contexts:
+                continue  # the regions-only pass leaves targets for later
+            outcome.sheets.append(_sheet_outcome(sheet, table))
+            if outcome.sheets[-1].error_code is None:
+                waiting = _Pending(outcome, len(outcome.sheets) - 1, table)
+                pending.setdefault(table.feed, []).append(waiting)
+    for feed, sheets in pending.items():
+        _validate_sheets(feed, sheets, contexts[feed], validated.frames)
+    return validated
+
+
+def _sheet_outcome(sheet: str | None, table: ParsedTable) -> SheetOutcome:
+    """The sheet's outcome before validation: refused as a whole, or its rows read."""
+    if table.missing_required:
+        columns = "、".join(f.header for f in table.missing_required)
+        return failure(sheet, "missing_required_columns", columns=columns)
+    if table.data.height == 0:
+        return failure(sheet, "no_data_rows")
+    return SheetOutcome(
+        sheet=sheet,
+        feed=table.feed,
+        rows_read=table.data.height,
+        unknown_columns=tuple(table.unknown_columns),
+    )
+
+
+def _validate_sheets(
+    feed: Feed,
+    sheets: list[_Pending],
+    context: ValidationContext,
+    frames: dict[str, list[pl.DataFrame]],
+) -> None:
+    """Validate sheets of one feed together; count their rows and add their rows (with
+    lineage) to `frames`. Should that fail, each sheet is validated alone, so that one
+    bad file never stops the others."""
+    try:
+        result = validate_tables(feed, [waiting.table.data for waiting in sheets], context)
+    except Exception as error:
+        if len(sheets) > 1:
+            for waiting in sheets:
+                _validate_sheets(feed, [waiting], context, frames)
+            return
+        [failed] = sheets
+        log.exception("validating %s failed", failed.file.raw.source_file)
+        sheet = failed.file.sheets[failed.index].sheet
+        detail = f"{type(error).__name__}: {error}"
+        failed.file.sheets[failed.index] = failure(sheet, "file_unreadable", detail=detail)
+        return
+    accepted = dict(result.accepted.group_by(TABLE).len().iter_rows())
+    quarantined = dict(
+        result.quarantine.group_by(TABLE).agg(pl.col("source_row").n_unique()).iter_rows()
+    )
+    for i, waiting in enumerate(sheets):
+        outcome = waiting.file.sheets[waiting.index]
+        outcome.rows_accepted = accepted.get(i, 0)
+        outcome.rows_quarantined = quarantined.get(i, 0)
+    lineage = _lineage(sheets)
+    row_data = pl.concat(
+        waiting.table.data.select(pl.lit(i, pl.Int32).alias(TABLE), "source_row", "row_data")
+        for i, waiting in enumerate(sheets)
+    )
+    quarantine = result.quarantine.join(
+        row_data, on=[TABLE, "source_row"], how="left", maintain_order="left"
+    )
+    frames[TABLE_BY_FEED[feed]].append(result.accepted.with_columns(lineage[:3]).drop(TABLE))
+    frames["quarantine"].append(quarantine.with_columns(lineage).drop(TABLE))
+
+
+def _lineage(sheets: list[_Pending]) -> list[pl.Expr]:
+    """source_file, sheet, file_mtime and feed (folder) of each row, by its TABLE."""
+
+    def by_table(name: str, values: list, dtype: pl.DataType) -> pl.Expr:
+        return pl.lit(pl.Series(name, values, dtype)).gather(pl.col(TABLE)).alias(name)
+
+    raws = [waiting.file.raw for waiting in sheets]
+    return [
+        by_table("source_file", [raw.source_file for raw in raws], pl.String),
+        by_table("sheet", [w.file.sheets[w.index].sheet for w in sheets], pl.String),
+        by_table("file_mtime", [raw.mtime for raw in raws], pl.Datetime("us")),
+        by_table("feed", [raw.folder for raw in raws], pl.String),
+    ]
+
+
+def failure(sheet: str | None, code: str, **params: str) -> SheetOutcome:
+    zh, en = reasons.message(code, **{"detail": "", "expected": "", "extension": "", **params})
+    return SheetOutcome(sheet=sheet, error_code=code, message_zh=zh, message_en=en)
+
+
+def accepted_regions(regions: list[pl.DataFrame]) -> tuple[frozenset[str], frozenset[str]]:
+    """(all codes, town codes) of the accepted rows of reference region files."""
+    codes: set[str] = set()
+    towns: set[str] = set()
+    for accepted in regions:
+        codes.update(accepted["region_code"].drop_nulls())
+        is_town = accepted["region_level"] == "town"
+        towns.update(accepted.filter(is_town)["region_code"].drop_nulls())
+    return frozenset(codes), frozenset(towns)

@@ -1,0 +1,37 @@
+"""What the shipped dbt seeds tell the validator: known region codes and KPI codes.
+
+Reference files under raw/reference extend them (pipelines.ingest.load)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+TOWN_LEVELS = frozenset({"town", "镇", "街道", "乡", "镇街", "street"})
+
+
+def seed_region_codes(path: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """(all region codes, town-level codes) of the shipped regions seed; empty if absent."""
+    table = _read_seed(path, ("region_code", "region_level"))
+    if table is None:
+        return frozenset(), frozenset()
+    table = table.select(pl.col("region_code", "region_level").str.strip_chars()).drop_nulls()
+    towns = table.filter(pl.col("region_level").is_in(TOWN_LEVELS))
+    return frozenset(table["region_code"]), frozenset(towns["region_code"])
+
+
+def seed_kpis(path: Path) -> tuple[frozenset[str], dict[str, str]]:
+    """(KPI codes, Chinese name → code) of the KPI seed; empty (no check) if absent."""
+    table = _read_seed(path, ("kpi", "name_zh"))
+    if table is None:
+        return frozenset(), {}
+    table = table.select(pl.col("kpi", "name_zh").str.strip_chars()).drop_nulls()
+    return frozenset(table["kpi"]), dict(zip(table["name_zh"], table["kpi"], strict=True))
+
+
+def _read_seed(path: Path, columns: tuple[str, ...]) -> pl.DataFrame | None:
+    if not path.is_file():
+        return None
+    table = pl.read_csv(path, infer_schema=False)
+    return table if set(columns) <= set(table.columns) else None

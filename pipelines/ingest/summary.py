@@ -1,0 +1,121 @@
+"""What a load tells its user: one progress line per file, and a summary at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pipelines.ingest import registry
+from pipelines.ingest.discovery import FOLDER_ZH
+from pipelines.ingest.parse import FileOutcome, SheetOutcome
+
+
+@dataclass
+class FeedCounts:
+    files: int = 0
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+
+
+@dataclass
+class IngestSummary:
+    load_id: str
+    full: bool = True
+    plan_reason: str = ""
+    files_seen: int = 0
+    files_parsed: int = 0
+    files_unchanged: int = 0
+    files_removed: int = 0
+    files_loaded: int = 0
+    unreadable: list[tuple[str, str, str]] = field(default_factory=list)
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    by_feed: dict[str, FeedCounts] = field(default_factory=dict)
+    changed: bool = True
+
+    def lines(self) -> list[str]:
+        """A short account of the run, Chinese first, English beside it."""
+        if not self.changed:
+            return [
+                f"没有新增或改动的文件（{self.files_unchanged} 个未变） / "
+                f"no new or changed files ({self.files_unchanged} unchanged)"
+            ]
+        mode = "全量 full" if self.full else "增量 incremental"
+        out = [
+            f"{mode} ({self.plan_reason}): 解析 {self.files_parsed} 个，未变跳过 "
+            f"{self.files_unchanged} 个，移除 {self.files_removed} 个 / parsed "
+            f"{self.files_parsed}, unchanged {self.files_unchanged}, removed {self.files_removed}",
+            f"文件 {self.files_seen} 个，载入 {self.files_loaded} 个，无法读取 "
+            f"{len(self.unreadable)} 个 / files: {self.files_seen} seen, "
+            f"{self.files_loaded} loaded, {len(self.unreadable)} unreadable",
+            f"读取 {self.rows_read} 行：接受 {self.rows_accepted} 行，隔离 "
+            f"{self.rows_quarantined} 行 / rows: {self.rows_read} read, "
+            f"{self.rows_accepted} accepted, {self.rows_quarantined} quarantined",
+        ]
+        for folder, counts in self.by_feed.items():
+            out.append(
+                f"  {FOLDER_ZH.get(folder, folder)} {folder}: {counts.files} 个文件 files, "
+                f"{counts.rows_read} 行 rows, {counts.rows_accepted} 接受 accepted, "
+                f"{counts.rows_quarantined} 隔离 quarantined"
+            )
+        out.extend(
+            f"  无法读取 unreadable: {src} ({code}) {zh}" for src, code, zh in self.unreadable
+        )
+        return out
+
+
+def _label(outcome: FileOutcome, sheet: SheetOutcome) -> str:
+    return f"{outcome.raw.source_file} [{sheet.sheet}]" if sheet.sheet else outcome.raw.source_file
+
+
+class Progress:
+    """One line per file, in file order: "[3/80] returns/a.csv 512 行 ..."."""
+
+    def __init__(self, total: int, sink: Callable[[str], None] | None) -> None:
+        self.total, self.done, self.sink = total, 0, sink
+
+    def __call__(self, outcome: FileOutcome) -> None:
+        self.done += 1
+        if self.sink is None:
+            return
+        for sheet in outcome.sheets:
+            prefix = f"[{self.done}/{self.total}] {_label(outcome, sheet)}"
+            if sheet.error_code:
+                self.sink(f"{prefix} 无法读取 unreadable ({sheet.error_code}): {sheet.message_zh}")
+            else:
+                self.sink(
+                    f"{prefix} {sheet.rows_read} 行 rows, 接受 {sheet.rows_accepted} accepted, "
+                    f"隔离 {sheet.rows_quarantined} quarantined"
+                )
+
+
+def summarise(load_id: str, outcomes: list[FileOutcome], plan: registry.Plan) -> IngestSummary:
+    summary = IngestSummary(
+        load_id,
+        full=plan.full,
+        plan_reason=plan.reason,
+        files_seen=len(plan.parse) + len(plan.touched) + len(plan.unchanged),
+        files_parsed=len(plan.parse),
+        files_unchanged=len(plan.unchanged) + len(plan.touched),
+        files_removed=len(plan.removed),
+        changed=not plan.nothing_to_do,
+    )
+    for outcome in outcomes:
+        counts = summary.by_feed.setdefault(outcome.raw.folder, FeedCounts())
+        counts.files += 1
+        if any(sheet.error_code is None for sheet in outcome.sheets):
+            summary.files_loaded += 1
+        for sheet in outcome.sheets:
+            if sheet.error_code:
+                summary.unreadable.append(
+                    (_label(outcome, sheet), sheet.error_code, sheet.message_zh or "")
+                )
+            counts.rows_read += sheet.rows_read
+            counts.rows_accepted += sheet.rows_accepted
+            counts.rows_quarantined += sheet.rows_quarantined
+    summary.rows_read = sum(c.rows_read for c in summary.by_feed.values())
+    summary.rows_accepted = sum(c.rows_accepted for c in summary.by_feed.values())
+    summary.rows_quarantined = sum(c.rows_quarantined for c in summary.by_feed.values())
+    return summary

@@ -1,0 +1,204 @@
+"""Writing one load into the landing tables, inside ONE transaction.
+
+The transaction starts by applying the plan (archive what is replaced or removed, drop the
+old rows of reparsed files, or every row when full), then takes the validated batches as
+they come, and ends with the audit, the record of what changed and the registry's state. A
+failure leaves the previous load in place and a reader never sees half of a load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.ingest import registry
+from pipelines.ingest.discovery import RawFile
+from pipelines.ingest.landing import SCHEMA, create_landing_tables
+from pipelines.ingest.parse import TABLE_BY_FEED, FileOutcome
+
+LINEAGE_TABLES = (*TABLE_BY_FEED.values(), "quarantine", "load_audit")
+
+
+@contextlib.contextmanager
+def transaction(
+    warehouse: Path, plan: registry.Plan, load_id: str
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """ONE transaction for the whole load, committed when the block ends without error."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(warehouse)) as con:
+        con.begin()
+        try:
+            create_landing_tables(con)
+            if not plan.full:  # the partitions of the rows these files held change with them
+                changed = [f.source_file for f in plan.parse + plan.touched] + plan.removed
+                _record_partitions(con, load_id, changed)
+            _archive(con, plan.replaced, "replaced")
+            _archive(con, plan.removed, "removed")
+            if plan.full:
+                create_landing_tables(con, replace=True)
+            else:
+                _forget(con, [f.source_file for f in plan.parse] + plan.removed)
+                _move_mtimes(con, plan.touched)
+            yield con
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+
+
+def finish(
+    con: duckdb.DuckDBPyConnection,
+    load_id: str,
+    plan: registry.Plan,
+    outcomes: list[FileOutcome],
+    state: str,
+) -> None:
+    """The audit of every file, the record of what changed, and the registry's state."""
+    insert(con, "load_audit", audit(outcomes).with_columns(pl.lit(load_id).alias("load_id")))
+    if plan.full:
+        record_all_partitions(con, load_id)
+    else:
+        _record_partitions(con, load_id, [f.source_file for f in plan.parse + plan.touched])
+    con.execute(f"insert into {SCHEMA}.pending_loads values (?, ?, now())", [load_id, plan.full])
+    con.execute(f"delete from {SCHEMA}.ingest_state")
+    con.execute(f"insert into {SCHEMA}.ingest_state values (?, now())", [state])
+
+
+def insert_all(
+    con: duckdb.DuckDBPyConnection, frames: dict[str, list[pl.DataFrame]], load_id: str
+) -> None:
+    for table, parts in frames.items():
+        non_empty = [part for part in parts if part.height]
+        if non_empty:
+            combined = pl.concat(non_empty, how="diagonal_relaxed")
+            insert(con, table, combined.with_columns(pl.lit(load_id).alias("load_id")))
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    """Insert the frame's columns that the landing table has, through Arrow."""
+    wanted = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = ? and table_name = ?",
+            [SCHEMA, table],
+        ).fetchall()
+    }
+    columns = ", ".join(f'"{name}"' for name in frame.columns if name in wanted)
+    view = f"incoming_{table}"
+    # String views go to DuckDB as they are, without the copy to plain strings.
+    con.register(view, frame.to_arrow(compat_level=pl.CompatLevel.newest()))
+    con.execute(f"insert into {SCHEMA}.{table} ({columns}) select {columns} from {view}")
+    con.unregister(view)  # lets the batch's memory go
+
+
+def landed_regions(warehouse: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """(all codes, town codes) of the reference regions already in the landing table."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(f"select region_code, region_level from {SCHEMA}.ref_regions").fetchall()
+    return (
+        frozenset(code for code, _ in rows),
+        frozenset(code for code, level in rows if level == "town"),
+    )
+
+
+def record_all_partitions(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
+    """Every partition, current or history, is to be built anew."""
+    con.execute(
+        f"insert into {SCHEMA}.pending_partitions "
+        f"select distinct ?, region_code, period from {SCHEMA}.enterprise_returns "
+        f"union select ?, region_code, period from {SCHEMA}.enterprise_returns_archive",
+        [load_id, load_id],
+    )
+
+
+def _record_partitions(con: duckdb.DuckDBPyConnection, load_id: str, sources: list[str]) -> None:
+    """Record the (town, period) partitions that the enterprise rows of these files fall in,
+    as the landing table holds them now."""
+    if sources:
+        con.execute(
+            f"insert into {SCHEMA}.pending_partitions "
+            f"select distinct ?, region_code, period from {SCHEMA}.enterprise_returns "
+            "where source_file in (select unnest(?::varchar[]))",
+            [load_id, sources],
+        )
+
+
+def _archive(con: duckdb.DuckDBPyConnection, sources: list[str], reason: str) -> None:
+    """Keep the enterprise rows of replaced or removed files in the history."""
+    if sources:
+        con.execute(
+            f"insert into {SCHEMA}.enterprise_returns_archive "
+            f"select *, now(), ? from {SCHEMA}.enterprise_returns "
+            f"where source_file in (select unnest(?::varchar[]))",
+            [reason, sources],
+        )
+
+
+def _forget(con: duckdb.DuckDBPyConnection, sources: list[str]) -> None:
+    """Drop every landing row (and audit row) that came from these files."""
+    if not sources:
+        return
+    for table in LINEAGE_TABLES:
+        con.execute(
+            f"delete from {SCHEMA}.{table} where source_file in (select unnest(?::varchar[]))",
+            [sources],
+        )
+
+
+def _move_mtimes(con: duckdb.DuckDBPyConnection, touched: list[RawFile]) -> None:
+    """Same content, new modification time: only the lineage that orders corrections moves."""
+    for raw in touched:
+        for table in LINEAGE_TABLES:
+            con.execute(
+                f"update {SCHEMA}.{table} set file_mtime = ? where source_file = ?",
+                [raw.mtime, raw.source_file],
+            )
+
+
+def audit(outcomes: list[FileOutcome]) -> pl.DataFrame:
+    loaded_at = datetime.now()
+    rows = [
+        {
+            "source_file": outcome.raw.source_file,
+            "feed": outcome.raw.folder,
+            "sheet": sheet.sheet,
+            "file_mtime": outcome.raw.mtime,
+            "file_size": outcome.size,
+            "sha256": outcome.sha256,
+            "status": "unreadable" if sheet.error_code else "loaded",
+            "error_code": sheet.error_code,
+            "message_zh": sheet.message_zh,
+            "message_en": sheet.message_en,
+            "rows_read": sheet.rows_read,
+            "rows_accepted": sheet.rows_accepted,
+            "rows_quarantined": sheet.rows_quarantined,
+            "unknown_columns": ",".join(sheet.unknown_columns) or None,
+            "loaded_at": loaded_at,
+        }
+        for outcome in outcomes
+        for sheet in outcome.sheets
+    ]
+    schema = {
+        "source_file": pl.String,
+        "feed": pl.String,
+        "sheet": pl.String,
+        "file_mtime": pl.Datetime("us"),
+        "file_size": pl.Int64,
+        "sha256": pl.String,
+        "status": pl.String,
+        "error_code": pl.String,
+        "message_zh": pl.String,
+        "message_en": pl.String,
+        "rows_read": pl.Int64,
+        "rows_accepted": pl.Int64,
+        "rows_quarantined": pl.Int64,
+        "unknown_columns": pl.String,
+        "loaded_at": pl.Datetime("us"),
+    }
+    return pl.DataFrame(rows, schema=schema)

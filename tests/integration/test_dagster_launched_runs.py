@@ -1,0 +1,153 @@
+"""Runs launched the way production launches them: the refresh job submitted to a running
+Dagster deployment (`dagster dev`: webserver, daemon, code server) through its GraphQL API,
+as the UI's "Materialize all" does; the daemon dequeues it and the run launcher starts the
+run in a process of its own. No process of a run outlives it, and five runs in a row leave
+the deployment's resident memory flat."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
+
+from tests.integration.conftest import copy_fixture
+
+# the GraphQL client's own use of a deprecated gql call, once per poll
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:gql")
+
+REPO = Path(__file__).resolve().parents[2]
+DAGSTER = Path(sys.executable).with_name("dagster")
+RUNS = 5
+# What a deployment may grow by over RUNS runs: a leaked run process alone is ~300 MiB.
+FLAT_MIB = 100
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def session_processes(sid: int) -> dict[int, tuple[str, int]]:
+    """pid → (command line, resident KiB) of every live process of session `sid`."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (proc / "stat").read_text().rsplit(") ", 1)[1].split()
+            state, session = fields[0], int(fields[3])
+            if session != sid or state == "Z":
+                continue
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            rss = next(
+                int(line.split()[1])
+                for line in (proc / "status").read_text().splitlines()
+                if line.startswith("VmRSS:")
+            )
+            found[int(proc.name)] = (command, rss)
+    return found
+
+
+def run_processes(sid: int) -> list[str]:
+    """Processes of a run: its worker (`dagster api execute_run`), dbt, parsing workers."""
+    return [
+        command
+        for command, _ in session_processes(sid).values()
+        if "execute_run" in command or "/dbt " in command or "multiprocessing.spawn" in command
+    ]
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    """`dagster dev` on free ports over a copy of the messy city, in a session of its own."""
+    raw = copy_fixture(tmp_path)
+    port = free_port()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "GONGHUI_TODAY": "2026-11-23",
+        "GONGHUI_RAW_DIR": str(raw),
+        "GONGHUI_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
+        "GONGHUI_PUBLISH_DIR": str(tmp_path / "published"),
+    }
+    (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "dagster_home" / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
+    server = subprocess.Popen(
+        [str(DAGSTER), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
+                break
+            time.sleep(1)
+        yield DagsterGraphQLClient("127.0.0.1", port_number=port, timeout=30), server.pid, raw
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=30)
+        deadline = time.monotonic() + 60  # code servers leave by heartbeat timeout
+        while session_processes(server.pid) and time.monotonic() < deadline:
+            for pid in session_processes(server.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.5)
+
+
+def submit(client: DagsterGraphQLClient, seconds: float = 120) -> str:
+    """Submit the refresh job as the UI does, once the code location has loaded."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return client.submit_job_execution("refresh", repository_location_name="gonghui")
+        except DagsterGraphQLClientError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(2)
+
+
+def wait_for(client: DagsterGraphQLClient, run_id: str, seconds: float = 300) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        status = client.get_run_status(run_id).value
+        if status in ("SUCCESS", "FAILURE", "CANCELED"):
+            return status
+        time.sleep(1)
+    raise AssertionError(f"run {run_id} still running after {seconds}s")
+
+
+def test_runs_launched_by_dagster_leave_no_process_and_flat_memory(deployment):
+    client, sid, raw = deployment
+    resident_mib = []
+    for run in range(RUNS):
+        if run:  # a town sends one more file: each run ingests, builds and publishes
+            source = raw / "returns" / "南镇2025.csv"
+            extra = raw / "returns" / f"南镇2025 补报{run}.csv"
+            extra.write_bytes(source.read_bytes())
+        run_id = submit(client)
+        assert wait_for(client, run_id) == "SUCCESS", run_id
+
+        deadline = time.monotonic() + 20
+        while run_processes(sid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert run_processes(sid) == [], f"after run {run + 1}"
+        resident_mib.append(sum(rss for _, rss in session_processes(sid).values()) / 1024)
+
+    print("deployment resident MiB after each run:", [round(m) for m in resident_mib])
+    assert max(resident_mib[1:]) - resident_mib[1] < FLAT_MIB, resident_mib

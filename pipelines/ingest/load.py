@@ -31,7 +31,7 @@ from typing import TypeVar
 import duckdb
 import polars as pl
 
-from pipelines import build_state, settings
+from pipelines import build_state, kpi_table, settings
 from pipelines.ingest import reasons, registry
 from pipelines.ingest.header import ParsedTable, parse_reference, parse_table
 from pipelines.ingest.landing import SCHEMA, create_landing_tables
@@ -185,7 +185,7 @@ def ingest(
         return summarise(load_id, [], plan)
     report = _Progress(len(plan.parse), progress)
     seed_codes, seed_towns = seed_region_codes(seeds_dir / "regions.csv")
-    known_kpis, kpi_names = seed_kpis(seeds_dir / "kpi_definitions.csv")
+    known_kpis, kpi_names = kpi_codes()
 
     def context(codes: frozenset[str]) -> ValidationContext:
         return ValidationContext(codes, today, known_kpis, kpi_names)
@@ -255,13 +255,10 @@ def seed_region_codes(path: Path) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(table["region_code"]), frozenset(towns["region_code"])
 
 
-def seed_kpis(path: Path) -> tuple[frozenset[str], dict[str, str]]:
-    """(KPI codes, Chinese name → code) of the KPI seed; empty (no check) if absent."""
-    table = _read_seed(path, ("kpi", "name_zh"))
-    if table is None:
-        return frozenset(), {}
-    table = table.select(pl.col("kpi", "name_zh").str.strip_chars()).drop_nulls()
-    return frozenset(table["kpi"]), dict(zip(table["name_zh"], table["kpi"], strict=True))
+def kpi_codes() -> tuple[frozenset[str], dict[str, str]]:
+    """(KPI codes, Chinese name → code) of the KPI table (pipelines.kpi_table)."""
+    kpis = kpi_table.kpis()
+    return frozenset(kpi.code for kpi in kpis), {kpi.name_zh: kpi.code for kpi in kpis}
 
 
 def _read_seed(path: Path, columns: tuple[str, ...]) -> pl.DataFrame | None:

@@ -81,7 +81,7 @@ def content_hashes(files: list, registry: dict[str, Registered], *, reread: bool
 def state_key(seeds_dir: Path, today: date) -> str:
     """What, besides raw/, decides how rows validate: the seeds and the current month."""
     digest = hashlib.sha256(f"{today:%Y-%m}".encode())
-    for name in ("regions.csv", "kpi_definitions.csv"):
+    for name in ("regions.csv",):
         seed = seeds_dir / name
         digest.update(seed.read_bytes() if seed.exists() else b"-")
     return digest.hexdigest()

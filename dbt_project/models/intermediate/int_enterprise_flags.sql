@@ -24,6 +24,30 @@ region_hierarchy as (
 
 ),
 
+town_periods as (
+
+    select * from {{ ref('int_town_periods') }}
+
+),
+
+previous_returns as (
+
+    -- each current return again, under the period that follows it in its town
+    select
+        current_returns.uscc,
+        current_returns.region_code,
+        town_periods.period,
+        current_returns.union_form
+
+    from current_returns
+
+    inner join town_periods
+        on
+            current_returns.region_code = town_periods.region_code
+            and current_returns.period = town_periods.previous_period
+
+),
+
 flagged as (
 
     select
@@ -41,7 +65,11 @@ flagged as (
             'current_returns.wage_signed_on',
             'current_returns.wage_expires_on',
             'current_returns.period_end'
-        ) }} as wage_in_force
+        ) }} as wage_in_force,
+        -- a union formed since the town's previous period: no union in the enterprise's return
+        -- then; an enterprise that did not return then (a first report) is not counted
+        {{ has_union('current_returns.union_form') }}
+        and coalesce(previous_returns.union_form = 'none', false) as is_new_union
 
     from current_returns
 
@@ -50,6 +78,12 @@ flagged as (
 
     left join region_hierarchy
         on current_returns.region_code = region_hierarchy.region_code
+
+    left join previous_returns
+        on
+            current_returns.uscc = previous_returns.uscc
+            and current_returns.region_code = previous_returns.region_code
+            and current_returns.period = previous_returns.period
 
 ),
 
@@ -93,6 +127,7 @@ final as (
         workers_congress,
         open_affairs,
         union_legal_person,
+        is_new_union,
         source_file,
         sheet,
         source_row,

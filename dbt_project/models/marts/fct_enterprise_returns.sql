@@ -57,6 +57,7 @@ final as (
         workers_congress,
         open_affairs,
         union_legal_person,
+        is_new_union,
         source_file,
         sheet,
         source_row,

@@ -4,7 +4,11 @@
     summed over the rows the filter keeps. The measure `enterprises` counts rows; any other
     measure is a column of the rows, a missing value counting 0. -#}
 {% macro kpi_count(count) -%}
-    {%- set value = '1' if count.measure == 'enterprises' else 'coalesce(' ~ count.measure ~ ', 0)' -%}
+    {%- if count.measure == 'enterprises' -%}
+        {%- set value = '1' -%}
+    {%- else -%}
+        {%- set value = 'coalesce(' ~ count.measure ~ ', 0)' -%}
+    {%- endif -%}
     {%- if count.get('filter') -%}
         cast(sum(case when {{ count.filter }} then {{ value }} else 0 end) as bigint)
     {%- else -%}

@@ -111,26 +111,6 @@ _IN_REGION = (
 )
 LINEAGE = ["source_file", "sheet", "source_row"]
 
-# KPI → (denominator condition, numerator condition) on fct_enterprise_returns, for the
-# enterprise list behind a rate. KPIs not listed show every enterprise in scope.
-KPI_ROWS = {
-    "org_rate": ("true", "has_union"),
-    "org_rate_25plus": ("employees >= 25", "has_union"),
-    "cba_rate": ("has_union", "cba_in_force"),
-    "female_cba_rate": ("has_union", "coalesce(female_cba, false)"),
-    "wage_rate": ("has_union", "wage_in_force"),
-    "congress_rate_public": (
-        "has_union and ownership in ('国有', '集体')",
-        "coalesce(workers_congress, false)",
-    ),
-    "congress_rate_nonpublic": (
-        "has_union and ownership is distinct from '国有' and ownership is distinct from '集体'",
-        "coalesce(workers_congress, false)",
-    ),
-    "open_affairs_rate": ("has_union", "coalesce(open_affairs, false)"),
-    "legal_person_rate": ("has_union", "coalesce(union_legal_person, false)"),
-}
-
 
 def _where(scope: Scope, region_code: str | None, column: str = "region_code") -> tuple[str, list]:
     """The scope's own filter AND (when given) the region's subtree."""
@@ -145,10 +125,34 @@ def _lineage(scope: Scope) -> str:
     return ", " + ", ".join(LINEAGE) if scope.lineage else ""
 
 
+def listed_kpis() -> set[str]:
+    """KPIs whose numerator counts enterprises of this period's returns: the enterprises
+    behind them can be listed (see `enterprises`)."""
+    frame = query(
+        "select kpi from kpi_definitions"
+        " where population = 'returns' and numerator_measure = 'enterprises'"
+    )
+    return set(frame["kpi"].to_list())
+
+
+def _kpi_filters(kpi: str) -> tuple[str, str]:
+    """(denominator condition, numerator condition) of a KPI on fct_enterprise_returns, from
+    the KPI table in the snapshot (kpi_definitions). Without a denominator condition every
+    enterprise is listed; without a numerator condition, or for a KPI that does not count
+    this period's returns, none is marked counted (null)."""
+    frame = query(
+        "select denominator_filter, numerator_filter from kpi_definitions"
+        " where kpi = ? and population = 'returns'",
+        [kpi],
+    )
+    denominator, numerator = frame.row(0) if frame.height else (None, None)
+    return denominator or "true", numerator or "null"
+
+
 def enterprises(scope: Scope, region_code: str, period: str, kpi: str) -> pl.DataFrame:
     """The enterprises behind a KPI of a region: its denominator, flagged `counted` when in
     the numerator. Town users only ever get rows of their own town."""
-    denominator, numerator = KPI_ROWS.get(kpi, ("true", "null"))
+    denominator, numerator = _kpi_filters(kpi)
     where, params = _where(scope, region_code, "e.region_code")
     return query(
         "select uscc, enterprise_name, e.region_code, r.region_name, r.district_name,"

@@ -42,8 +42,8 @@ def test_publish_waits_for_the_marts_and_not_for_what_an_incremental_build_leave
     parents = {
         key.to_user_string() for key in graph.get(dg.AssetKey("published_snapshot")).parent_keys
     }
-    assert {"mart_kpi", "dim_region", *incremental_marts()} <= parents
-    assert not parents & {"kpi_definitions", "regions", "stg_landing__enterprise_returns"}
+    assert {"mart_kpi", "dim_region", "kpi_definitions", *incremental_marts()} <= parents
+    assert not parents & {"regions", "ownership_codes", "stg_landing__enterprise_returns"}
 
 
 def test_the_publish_copies_by_partition_the_marts_dbt_builds_by_partition():

@@ -15,7 +15,7 @@ ctx = context()
 region, period = ctx.region, ctx.period
 defs = queries.kpi_definitions()
 definition = pick_kpi(
-    defs, set(queries.KPI_ROWS) & queries.kpis_in_period(period), key="drill_kpi", label="指标"
+    defs, queries.listed_kpis() & queries.kpis_in_period(period), key="drill_kpi", label="指标"
 )
 kpi, unit = definition["kpi"], definition["unit"]
 
@@ -50,11 +50,12 @@ if kids:
             go_to_region(child)
             st.rerun()
 
-st.markdown(f"**{region.name}的企业名单**（{definition['denominator_zh'] or '在报企业'}）")
+listed_zh = definition["denominator_zh"] or "在报企业"
+st.markdown(f"**{region.name}的企业名单**（{listed_zh}）")
 frame = queries.enterprises(ctx.scope, region.code, period, kpi)
 counted = frame.filter(pl.col("counted").fill_null(False)).height
 st.caption(
-    f"{definition['denominator_zh']} {fmt_count(frame.height, '企业')}，"
+    f"{listed_zh} {fmt_count(frame.height, '企业')}，"
     f"其中{definition['numerator_zh']} {fmt_count(counted, '企业')}"
 )
 show = st.radio(

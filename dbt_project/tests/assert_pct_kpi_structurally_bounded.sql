@@ -1,5 +1,8 @@
--- KPIs whose numerator is a subset of the denominator by construction (counts of flagged
--- enterprises, covered employees capped at employees, submission) never exceed 100%.
+-- KPIs whose numerator is a part of the denominator by construction (kpi_definitions.bounded:
+-- counts of flagged enterprises, covered employees capped at employees, submission) never
+-- exceed 100%.
+
+{{ config(meta={'dagster': {'ref': {'name': 'mart_kpi'}}}) }}
 
 with
 
@@ -9,20 +12,24 @@ kpis as (
 
 ),
 
+kpi_definitions as (
+
+    select * from {{ ref('kpi_definitions') }}
+
+),
+
 violations as (
 
-    select *
+    select kpis.*
 
     from kpis
 
+    inner join kpi_definitions
+        on kpis.kpi = kpi_definitions.kpi
+
     where
-        kpi in (
-            'org_rate', 'org_rate_25plus', 'single_union_share', 'joint_union_share',
-            'cba_rate', 'cba_coverage', 'female_cba_rate', 'wage_rate',
-            'congress_rate_public', 'congress_rate_nonpublic', 'open_affairs_rate',
-            'legal_person_rate', 'submission_rate'
-        )
-        and (value > 100 or value < 0 or numerator > denominator)
+        kpi_definitions.bounded
+        and (kpis.value > 100 or kpis.value < 0 or kpis.numerator > kpis.denominator)
 
 )
 

@@ -28,7 +28,7 @@ from pipelines.ingest.parse import (
     validate_batch,
 )
 from pipelines.ingest.pool import batches, in_order, worker_pool
-from pipelines.ingest.reference_seeds import seed_kpis, seed_region_codes
+from pipelines.ingest.reference_seeds import kpi_codes, seed_region_codes
 from pipelines.ingest.summary import IngestSummary, Progress, summarise
 from pipelines.ingest.validate import ValidationContext
 from pipelines.ingest.vocabulary import Feed
@@ -47,8 +47,8 @@ def ingest(
     """Bring the landing tables up to date with the files under raw_dir.
 
     Only new and changed files are parsed (see `registry`); `full` reparses everything.
-    `seeds_dir` (default: the dbt project's seeds) supplies the shipped regions and KPI
-    codes; reference files under raw_dir/reference extend them.
+    `seeds_dir` (default: the dbt project's seeds) supplies the shipped regions; reference
+    files under raw_dir/reference extend them. KPI codes come from the KPI table.
     """
     load_id = load_id or f"{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     seeds_dir = seeds_dir or settings.DBT_PROJECT_DIR / "seeds"
@@ -61,7 +61,7 @@ def ingest(
         return summarise(load_id, [], plan)
     report = Progress(len(plan.parse), progress)
     seed_codes, seed_towns = seed_region_codes(seeds_dir / "regions.csv")
-    known_kpis, kpi_names = seed_kpis(seeds_dir / "kpi_definitions.csv")
+    known_kpis, kpi_names = kpi_codes()
 
     def context(codes: frozenset[str]) -> ValidationContext:
         return ValidationContext(codes, today, known_kpis, kpi_names)

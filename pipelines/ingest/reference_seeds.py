@@ -1,12 +1,13 @@
-"""What the shipped dbt seeds tell the validator: known region codes and KPI codes.
-
-Reference files under raw/reference extend them (pipelines.ingest.load)."""
+"""What the dbt project tells the validator: the region codes of the shipped regions seed
+(reference files under raw/reference extend them) and the KPI codes of the KPI table."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import polars as pl
+
+from pipelines import kpi_table
 
 TOWN_LEVELS = frozenset({"town", "镇", "街道", "乡", "镇街", "street"})
 
@@ -21,13 +22,10 @@ def seed_region_codes(path: Path) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(table["region_code"]), frozenset(towns["region_code"])
 
 
-def seed_kpis(path: Path) -> tuple[frozenset[str], dict[str, str]]:
-    """(KPI codes, Chinese name → code) of the KPI seed; empty (no check) if absent."""
-    table = _read_seed(path, ("kpi", "name_zh"))
-    if table is None:
-        return frozenset(), {}
-    table = table.select(pl.col("kpi", "name_zh").str.strip_chars()).drop_nulls()
-    return frozenset(table["kpi"]), dict(zip(table["name_zh"], table["kpi"], strict=True))
+def kpi_codes() -> tuple[frozenset[str], dict[str, str]]:
+    """(KPI codes, Chinese name → code) of the KPI table (pipelines.kpi_table)."""
+    kpis = kpi_table.kpis()
+    return frozenset(kpi.code for kpi in kpis), {kpi.name_zh: kpi.code for kpi in kpis}
 
 
 def _read_seed(path: Path, columns: tuple[str, ...]) -> pl.DataFrame | None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from pipelines import settings
+from pipelines import kpi_table, settings
 from pipelines.ingest.reference_seeds import TOWN_LEVELS
 from pipelines.ingest.uscc import ALPHABET, LENGTH
 
@@ -46,15 +46,6 @@ PCT_MIN, PCT_MAX = 0.0, 100.0
 DROP_RATIO = 0.5
 # value = 100 × numerator / denominator, up to floating point.
 VALUE_TOLERANCE = 0.01
-# Rates whose numerator and denominator are two figures each enterprise reports (members and
-# employees of a group): one return with the group's employees left empty can push them over
-# 100%. The other rates count a subset of their denominator by construction.
-REPORTED_RATIOS = (
-    "membership_rate",
-    "migrant_membership_rate",
-    "female_membership_rate",
-    "registration_rate",
-)
 # (whole, part): the part can never exceed the whole on one enterprise return.
 PARTS_OF_WHOLES = (
     ("employees", "female_employees", "女职工人数不超过职工人数"),
@@ -101,14 +92,16 @@ def _seed_rows(name: str) -> list[dict[str, str]]:
         return list(csv.DictReader(file))
 
 
-def pct_kpis() -> list[str]:
-    """KPI codes measured in percent (seed kpi_definitions, unit = pct)."""
-    return [row["kpi"] for row in _seed_rows("kpi_definitions") if row["unit"] == "pct"]
+def pct_kpis(*, bounded: bool | None = None) -> list[str]:
+    """KPI codes measured in percent (the KPI table, unit = pct); with `bounded`, only those
+    whose numerator is (True) or is not (False) a part of the denominator by construction.
 
-
-def bounded_pct_kpis() -> list[str]:
-    """Percent KPIs whose numerator is a subset of the denominator by construction."""
-    return [kpi for kpi in pct_kpis() if kpi not in REPORTED_RATIOS]
+    The unbounded ones are rates of two figures each enterprise reports (members and
+    employees of a group): one return with the group's employees left empty can push them
+    over 100%."""
+    return [
+        kpi.code for kpi in kpi_table.kpis() if kpi.unit == "pct" and bounded in (None, kpi.bounded)
+    ]
 
 
 def sql_text(value: str) -> str:
@@ -353,7 +346,7 @@ def kpi_complete() -> list[gxe.Expectation]:
 
 
 def kpi_rates_within_bounds() -> list[gxe.Expectation]:
-    bounded = row_conditions.Column("kpi").is_in(bounded_pct_kpis())
+    bounded = row_conditions.Column("kpi").is_in(pct_kpis(bounded=True))
     return [
         gxe.ExpectColumnValuesToBeBetween(
             column="value",
@@ -401,13 +394,15 @@ def kpi_values_match_counts() -> list[gxe.Expectation]:
 
 
 def kpi_reported_ratios_plausible() -> list[gxe.Expectation]:
+    reported = pct_kpis(bounded=False)
+    names = "、".join(kpi.name_zh for kpi in kpi_table.kpis() if kpi.code in reported)
     return [
         gxe.ExpectColumnValuesToBeBetween(
             column="value",
             min_value=PCT_MIN,
             max_value=PCT_MAX,
-            row_condition=row_conditions.Column("kpi").is_in(list(REPORTED_RATIOS)),
-            description="入会率、女职工/农民工入会率、信息采集率不超过100%（超过说明报表漏填分母）",
+            row_condition=row_conditions.Column("kpi").is_in(reported),
+            description=f"{names}不超过100%（超过说明报表漏填分母）",
         )
     ]
 

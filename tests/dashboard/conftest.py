@@ -30,6 +30,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
+from pipelines import kpi_table  # noqa: E402
+
 APP = REPO_ROOT / "dashboards" / "app.py"
 
 CITY, HAISHU, FENGHUA = "330200000000", "330203000000", "330283000000"
@@ -44,7 +46,7 @@ REGIONS = [  # code, name, level, parent
     (JINPING, "锦屏街道", "town", FENGHUA),
 ]
 
-KPI_DEFINITIONS = [  # kpi, name_zh, name_en, unit, sort_order, numerator_zh, denominator_zh
+LABELS = [  # kpi, name_zh, name_en, unit, sort_order, numerator_zh, denominator_zh
     ("org_rate", "工会组建率", "Union establishment rate", "pct", 1, "已建会企业数", "企业数"),
     ("membership_rate", "职工入会率", "Membership rate", "pct", 2, "会员人数", "职工人数"),
     (
@@ -93,7 +95,32 @@ KPI_DEFINITIONS = [  # kpi, name_zh, name_en, unit, sort_order, numerator_zh, de
         "会员人数",
     ),
     ("wage_rounds", "工资集体协商次数", "Wage negotiation rounds", "rounds", 8, "协商次数", None),
+    (
+        "submission_rate",
+        "报送率",
+        "Submission rate",
+        "pct",
+        9,
+        "上期已报送且本期再次报送的企业数",
+        "上期已报送企业数",
+    ),
 ]
+
+
+def _definition(label: tuple) -> tuple:
+    """A kpi_definitions row: the labels above, the formula from the real KPI table."""
+    code, name_zh, name_en, unit, sort_order, numerator_zh, denominator_zh = label
+    kpi = {k.code: k for k in kpi_table.kpis()}[code]
+    denominator = kpi.denominator
+    return (
+        code, name_zh, name_en, unit, sort_order, kpi.population,
+        kpi.numerator.measure, kpi.numerator.filter,
+        denominator and denominator.measure, denominator and denominator.filter,
+        kpi.bounded, numerator_zh, denominator_zh, kpi.description,
+    )  # fmt: skip
+
+
+KPI_DEFINITIONS = [_definition(label) for label in LABELS]
 
 # town → period → (enterprises, unionised, employees, members, cba enterprises, wage rounds)
 TOWN_COUNTS = {
@@ -153,9 +180,12 @@ def write_snapshot(publish_dir: Path, name: str, published_at: datetime, town_co
         )
     con.execute(
         "create table kpi_definitions (kpi varchar, name_zh varchar, name_en varchar,"
-        " unit varchar, sort_order integer, numerator_zh varchar, denominator_zh varchar)"
+        " unit varchar, sort_order integer, population varchar, numerator_measure varchar,"
+        " numerator_filter varchar, denominator_measure varchar, denominator_filter varchar,"
+        " bounded boolean, numerator_zh varchar, denominator_zh varchar, description varchar)"
     )
-    con.executemany("insert into kpi_definitions values (?, ?, ?, ?, ?, ?, ?)", KPI_DEFINITIONS)
+    marks = ", ".join("?" * 14)
+    con.executemany(f"insert into kpi_definitions values ({marks})", KPI_DEFINITIONS)
     con.execute(
         "create temp table kpi_values (region_code varchar, period varchar, kpi varchar,"
         " numerator double, denominator double, value double, target double)"
@@ -220,7 +250,9 @@ def _write_rows(con: duckdb.DuckDBPyConnection, town_counts: dict) -> None:
     )
     con.executemany(f"insert into enterprise_rows values ({', '.join('?' * 14)})", rows)
     con.execute(
-        "create table fct_enterprise_returns as select e.*, r.district_code, false as female_cba,"
+        "create table fct_enterprise_returns as select e.*, r.district_code,"
+        " case when ownership in ('国有', '集体') then 'public' else 'nonpublic' end"
+        " as ownership_group, employees >= 25 as employees_25plus, false as female_cba,"
         " false as workers_congress, false as open_affairs, false as union_legal_person"
         " from enterprise_rows as e inner join dim_region as r using (region_code)"
     )

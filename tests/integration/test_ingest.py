@@ -40,9 +40,6 @@ def write_seeds(seeds: Path) -> None:
         "310117101000,东镇,town,310117000000\n",
         encoding="utf-8",
     )
-    (seeds / "kpi_definitions.csv").write_text(
-        "kpi,name_zh\norg_rate,工会组建率\n", encoding="utf-8"
-    )
 
 
 def write_workbook(path: Path) -> None:

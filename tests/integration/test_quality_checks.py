@@ -213,7 +213,7 @@ def test_a_failing_blocking_check_keeps_the_last_good_snapshot(
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         over = con.execute(
             "select count(*) from main.mart_kpi where kpi in ? and value > 50",
-            [suites.bounded_pct_kpis()],
+            [suites.pct_kpis(bounded=True)],
         ).fetchone()[0]
     assert over > 0
     assert f"（{over:,} 行 rows）" in output

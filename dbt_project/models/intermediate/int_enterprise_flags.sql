@@ -1,4 +1,6 @@
--- Current returns (one per enterprise and period) with the flags the KPIs count.
+-- Current returns (one per enterprise and period) with the flags and measures the KPIs count:
+-- the filters and measures of the KPI table (vars.kpis in dbt_project.yml) name these
+-- columns, and fct_enterprise_returns carries them under the same names for the dashboard.
 
 with
 
@@ -22,55 +24,52 @@ region_hierarchy as (
 
 ),
 
-final as (
+town_periods as (
 
+    select * from {{ ref('int_town_periods') }}
+
+),
+
+previous_returns as (
+
+    -- each current return again, under the period that follows it in its town
     select
         current_returns.uscc,
-        current_returns.enterprise_name,
         current_returns.region_code,
+        town_periods.period,
+        current_returns.union_form
+
+    from current_returns
+
+    inner join town_periods
+        on
+            current_returns.region_code = town_periods.region_code
+            and current_returns.period = town_periods.previous_period
+
+),
+
+flagged as (
+
+    select
+        current_returns.*,
         region_hierarchy.district_code,
-        current_returns.period,
-        current_returns.period_end,
-        current_returns.ownership,
         -- 非公 is everything that is not 国有/集体, including an unknown ownership
         coalesce(ownership_codes.ownership_group, 'nonpublic') as ownership_group,
-        current_returns.industry_code,
-        current_returns.employees,
-        current_returns.employees >= 25 as employees_25plus,
-        current_returns.female_employees,
-        current_returns.migrant_employees,
-        current_returns.union_form,
         {{ has_union('current_returns.union_form') }} as has_union,
-        current_returns.members,
-        current_returns.female_members,
-        current_returns.migrant_members,
-        current_returns.members_registered,
-        current_returns.cba_signed_on,
-        current_returns.cba_expires_on,
-        current_returns.cba_covered,
         {{ in_force(
             'current_returns.cba_signed_on',
             'current_returns.cba_expires_on',
             'current_returns.period_end'
         ) }} as cba_in_force,
-        current_returns.female_cba,
-        current_returns.wage_signed_on,
-        current_returns.wage_expires_on,
-        current_returns.wage_rounds,
-        current_returns.wage_rise_pct,
         {{ in_force(
             'current_returns.wage_signed_on',
             'current_returns.wage_expires_on',
             'current_returns.period_end'
         ) }} as wage_in_force,
-        current_returns.workers_congress,
-        current_returns.open_affairs,
-        current_returns.union_legal_person,
-        current_returns.source_file,
-        current_returns.sheet,
-        current_returns.source_row,
-        current_returns.file_mtime,
-        current_returns.load_id
+        -- a union formed since the town's previous period: no union in the enterprise's return
+        -- then; an enterprise that did not return then (a first report) is not counted
+        {{ has_union('current_returns.union_form') }}
+        and coalesce(previous_returns.union_form = 'none', false) as is_new_union
 
     from current_returns
 
@@ -79,6 +78,63 @@ final as (
 
     left join region_hierarchy
         on current_returns.region_code = region_hierarchy.region_code
+
+    left join previous_returns
+        on
+            current_returns.uscc = previous_returns.uscc
+            and current_returns.region_code = previous_returns.region_code
+            and current_returns.period = previous_returns.period
+
+),
+
+final as (
+
+    select
+        uscc,
+        enterprise_name,
+        region_code,
+        district_code,
+        period,
+        period_end,
+        ownership,
+        ownership_group,
+        industry_code,
+        employees,
+        employees >= 25 as employees_25plus,
+        female_employees,
+        migrant_employees,
+        union_form,
+        has_union,
+        members,
+        female_members,
+        migrant_members,
+        members_registered,
+        cba_signed_on,
+        cba_expires_on,
+        cba_covered,
+        cba_in_force,
+        -- covered employees of a contract in force, never more than the enterprise employs
+        case
+            when cba_in_force then least(coalesce(cba_covered, 0), employees) else 0
+        end as cba_covered_employees,
+        female_cba,
+        wage_signed_on,
+        wage_expires_on,
+        wage_rounds,
+        wage_rise_pct,
+        wage_in_force,
+        case when wage_in_force then employees else 0 end as wage_covered_employees,
+        workers_congress,
+        open_affairs,
+        union_legal_person,
+        is_new_union,
+        source_file,
+        sheet,
+        source_row,
+        file_mtime,
+        load_id
+
+    from flagged
 
 )
 

@@ -1,5 +1,6 @@
 -- Each town and period with returns, and its previous period: the latest earlier period
--- with returns in that same town (towns do not all report every month).
+-- with returns in that same town (towns do not all report every month). Read from the ranked
+-- returns, not int_enterprise_flags, which needs the previous period for its own flags.
 
 with
 
@@ -9,7 +10,9 @@ town_periods as (
         region_code,
         period
 
-    from {{ ref('int_enterprise_flags') }}
+    from {{ ref('int_enterprise_returns__ranked') }}
+
+    where is_current
 
 ),
 

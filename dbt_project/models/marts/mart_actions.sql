@@ -83,7 +83,7 @@ cba_expiring as (
         region_code,
         employees,
         cba_expires_on as due_date,
-        cast(date_diff('day', period_end, cba_expires_on) as integer) as days_left,
+        cast({{ dbt.datediff('period_end', 'cba_expires_on', 'day') }} as integer) as days_left,
         source_file,
         sheet,
         source_row
@@ -93,7 +93,7 @@ cba_expiring as (
     where
         cba_expires_on is not null
         and coalesce(cba_signed_on <= period_end, true)
-        and cba_expires_on <= period_end + interval 90 day
+        and cba_expires_on <= {{ dbt.dateadd('day', 90, 'period_end') }}
 
 ),
 
@@ -111,7 +111,7 @@ wage_expiring as (
         region_code,
         employees,
         wage_expires_on as due_date,
-        cast(date_diff('day', period_end, wage_expires_on) as integer) as days_left,
+        cast({{ dbt.datediff('period_end', 'wage_expires_on', 'day') }} as integer) as days_left,
         source_file,
         sheet,
         source_row
@@ -121,7 +121,7 @@ wage_expiring as (
     where
         wage_expires_on is not null
         and coalesce(wage_signed_on <= period_end, true)
-        and wage_expires_on <= period_end + interval 90 day
+        and wage_expires_on <= {{ dbt.dateadd('day', 90, 'period_end') }}
 
 ),
 

@@ -1,18 +1,15 @@
 -- One row per region, level, period and KPI: numerator, denominator, value, target and gap,
--- change on the same period last year, and rank among siblings. Which count is each KPI's
--- numerator and denominator lives in one table: the seed kpi_formulas.
+-- change on the same period last year, and rank among siblings. Each KPI of the KPI table
+-- (vars.kpis in dbt_project.yml) reads its own count columns: a rate is 100 × numerator ÷
+-- denominator (null when the denominator is 0), a KPI without a denominator is its numerator.
+
+{%- set kpis = var('kpis') %}
 
 with
 
 kpi_counts as (
 
     select * from {{ ref('int_kpi_counts__rollup') }}
-
-),
-
-kpi_definitions as (
-
-    select * from {{ ref('kpi_definitions') }}
 
 ),
 
@@ -28,94 +25,45 @@ targets as (
 
 ),
 
-kpi_formulas as (
-
-    select * from {{ ref('kpi_formulas') }}
-
-),
-
-counts_long as (
-
-    -- one row per region, period and count (count_name = the counts' column name)
-    unpivot kpi_counts
-    on columns(* exclude (region_code, region_name, region_level, parent_code, period))
-    into name count_name value count_value
-
-),
-
-region_periods as (
-
-    select distinct
-        region_code,
-        region_name,
-        region_level,
-        parent_code,
-        period
-
-    from kpi_counts
-
-),
-
-kpi_long as (
-
-    select
-        region_periods.region_code,
-        region_periods.region_name,
-        region_periods.region_level,
-        region_periods.parent_code,
-        region_periods.period,
-        kpi_formulas.kpi,
-        cast(numerators.count_value as double) as numerator,
-        cast(denominators.count_value as double) as denominator
-
-    from region_periods
-
-    cross join kpi_formulas
-
-    left join counts_long as numerators
-        on
-            region_periods.region_code = numerators.region_code
-            and region_periods.period = numerators.period
-            and kpi_formulas.numerator_count = numerators.count_name
-
-    left join counts_long as denominators
-        on
-            region_periods.region_code = denominators.region_code
-            and region_periods.period = denominators.period
-            and kpi_formulas.denominator_count = denominators.count_name
-
-),
-
 valued as (
 
-    select
-        kpi_long.*,
-        kpi_definitions.name_zh as kpi_name_zh,
-        case
-            -- a count KPI (persons, rounds) has no denominator: its value is the count
-            when kpi_formulas.denominator_count is null then kpi_long.numerator
-            when kpi_long.denominator > 0
-                then 100.0 * kpi_long.numerator / kpi_long.denominator
-        end as value
+    {% for kpi in kpis %}
+        select
+            region_code,
+            region_name,
+            region_level,
+            parent_code,
+            period,
+            {{ kpi_text(kpi.code) }} as kpi,
+            {{ kpi_text(kpi.name_zh) }} as kpi_name_zh,
+            cast({{ kpi.code }}__numerator as double) as numerator,
+            {%- if kpi.get('denominator') %}
+                cast({{ kpi.code }}__denominator as double) as denominator,
+                100.0 * cast({{ kpi.code }}__numerator as double)
+                / nullif(cast({{ kpi.code }}__denominator as double), 0) as value
+            {%- else %}
+                cast(null as double) as denominator,
+                cast({{ kpi.code }}__numerator as double) as value
+            {%- endif %}
 
-    from kpi_long
-
-    inner join kpi_formulas
-        on kpi_long.kpi = kpi_formulas.kpi
-
-    left join kpi_definitions
-        on kpi_long.kpi = kpi_definitions.kpi
+        from kpi_counts
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
-nearest_targets as (
+target_candidates as (
 
     -- the region's own target, else its district's, else its city's
     select
         valued.region_code,
         valued.period,
         valued.kpi,
-        targets.target
+        targets.target,
+        row_number() over (
+            partition by valued.region_code, valued.period, valued.kpi
+            order by region_ancestors.distance
+        ) as nearness
 
     from valued
 
@@ -126,12 +74,21 @@ nearest_targets as (
         on
             region_ancestors.ancestor_code = targets.region_code
             and valued.kpi = targets.kpi
-            and cast(left(valued.period, 4) as integer) = targets.year
+            and cast(substring(valued.period, 1, 4) as integer) = targets.year
 
-    qualify row_number() over (
-        partition by valued.region_code, valued.period, valued.kpi
-        order by region_ancestors.distance
-    ) = 1
+),
+
+nearest_targets as (
+
+    select
+        region_code,
+        period,
+        kpi,
+        target
+
+    from target_candidates
+
+    where nearness = 1
 
 ),
 

@@ -63,8 +63,9 @@ keyed as (
 
 ),
 
-resolutions as (
+matches as (
 
+    -- a quarantined row and each later accepted row with its key
     select
         keyed.source_file,
         keyed.sheet,
@@ -90,8 +91,20 @@ resolutions as (
                 )
             )
 
+),
+
+resolutions as (
+
     -- one quarantine row per problem: the same source row pairs with a file once per problem
-    qualify resolution_rank = 1
+    select
+        source_file,
+        sheet,
+        source_row,
+        resolved_by_file
+
+    from matches
+
+    where resolution_rank = 1
 
 ),
 

@@ -1,9 +1,31 @@
 -- Each town summary return (镇街汇总表) row, metric by metric: the figure the town reported
--- against the figure recomputed from the current enterprise returns of that region and period.
--- impossible_value (a rate outside 0–100, a negative count, a part larger than its whole)
--- wins over beyond_tolerance (more than 1 point for rates; for counts more than
--- max(1, 1% of the recomputed count)). Without enterprise returns for the region and period
--- nothing is recomputed and only impossible values are flagged.
+-- against the same figure of the current enterprise returns of that region and period, in
+-- mart_kpi. The metrics are the summary columns the KPI table (vars.kpis in dbt_project.yml)
+-- maps to a KPI's value, numerator or denominator; a column mapped by several KPIs (已建会企业数
+-- is org_rate's numerator and cba_rate's denominator) is checked once, as its first KPI's.
+-- impossible_value (a rate outside 0–100, a negative count, a reported numerator above the
+-- reported denominator of its KPI) wins over beyond_tolerance (more than 1 point for rates;
+-- for counts more than max(1, 1% of the recomputed count)). Without enterprise returns for
+-- the region and period nothing is recomputed and only impossible values are flagged.
+
+{%- set metrics = [] %}
+{%- set mapped = [] %}
+{%- for kpi in var('kpis') if kpi.get('summary') %}
+    {%- for part in ['value', 'numerator', 'denominator'] %}
+        {%- set reported = kpi.summary.get(part) %}
+        {%- if reported and reported.column not in mapped %}
+            {%- do mapped.append(reported.column) %}
+            {%- do metrics.append({
+                'kpi': kpi.code,
+                'part': part,
+                'column': reported.column,
+                'name_zh': reported.name_zh,
+                'is_rate': part == 'value' and kpi.unit == 'pct',
+                'whole': kpi.summary.get('denominator') if part == 'numerator' else none,
+            }) %}
+        {%- endif %}
+    {%- endfor %}
+{%- endfor %}
 
 with
 
@@ -13,9 +35,9 @@ summary_returns as (
 
 ),
 
-kpi_counts as (
+kpis as (
 
-    select * from {{ ref('int_kpi_counts__rollup') }}
+    select * from {{ ref('mart_kpi') }}
 
 ),
 
@@ -25,87 +47,35 @@ region_hierarchy as (
 
 ),
 
-metric_definitions as (
-
-    -- whole_metric: the reported figure this one can never exceed
-    select
-        definitions.metric,
-        definitions.metric_zh,
-        definitions.is_rate,
-        definitions.whole_metric,
-        definitions.whole_zh
-
-    from (
-        values
-        ('enterprises', '企业数', false, null, null),
-        ('unionised_enterprises', '已建会企业数', false, 'enterprises', '企业数'),
-        ('org_rate', '组建率', true, null, null),
-        ('employees', '职工人数', false, null, null),
-        ('members', '会员人数', false, 'employees', '职工人数'),
-        ('membership_rate', '入会率', true, null, null),
-        ('cba_enterprises', '签订集体合同企业数', false, 'enterprises', '企业数'),
-        ('cba_rate', '集体合同签订率', true, null, null),
-        ('wage_enterprises', '开展工资集体协商企业数', false, 'enterprises', '企业数')
-    ) as definitions (metric, metric_zh, is_rate, whole_metric, whole_zh)
-
-),
-
-summary_values as (
-
-    select
-        region_code,
-        region_name,
-        period,
-        source_file,
-        sheet,
-        source_row,
-        cast(enterprises as double) as enterprises,
-        cast(unionised_enterprises as double) as unionised_enterprises,
-        cast(org_rate as double) as org_rate,
-        cast(employees as double) as employees,
-        cast(members as double) as members,
-        cast(membership_rate as double) as membership_rate,
-        cast(cba_enterprises as double) as cba_enterprises,
-        cast(cba_rate as double) as cba_rate,
-        cast(wage_enterprises as double) as wage_enterprises
-
-    from summary_returns
-
-),
-
 reported_long as (
 
-    -- unpivot drops metrics the town left empty: nothing to reconcile
-    unpivot summary_values
-    on columns(* exclude (region_code, region_name, period, source_file, sheet, source_row))
-    into name metric value reported
+    {% for metric in metrics %}
+        select
+            region_code,
+            region_name,
+            period,
+            source_file,
+            source_row,
+            {{ kpi_text(metric.column) }} as metric,
+            {{ kpi_text(metric.name_zh) }} as metric_zh,
+            {{ kpi_text(metric.kpi) }} as kpi,
+            {{ kpi_text(metric.part) }} as kpi_part,
+            {{ 'true' if metric.is_rate else 'false' }} as is_rate,
+            cast({{ metric.column }} as double) as reported,
+            {%- if metric.whole %}
+                cast({{ metric.whole.column }} as double) as reported_whole,
+                {{ kpi_text(metric.whole.name_zh) }} as whole_zh
+            {%- else %}
+                cast(null as double) as reported_whole,
+                cast(null as {{ dbt.type_string() }}) as whole_zh
+            {%- endif %}
 
-),
+        from summary_returns
 
-recomputed_values as (
-
-    select
-        region_code,
-        period,
-        cast(enterprises as double) as enterprises,
-        cast(unionised_enterprises as double) as unionised_enterprises,
-        100.0 * unionised_enterprises / nullif(enterprises, 0) as org_rate,
-        cast(employees as double) as employees,
-        cast(members as double) as members,
-        100.0 * members / nullif(employees, 0) as membership_rate,
-        cast(cba_enterprises as double) as cba_enterprises,
-        100.0 * cba_enterprises / nullif(unionised_enterprises, 0) as cba_rate,
-        cast(wage_enterprises as double) as wage_enterprises
-
-    from kpi_counts
-
-),
-
-recomputed_long as (
-
-    unpivot recomputed_values
-    on columns(* exclude (region_code, period))
-    into name metric value recomputed
+        -- a figure the town left empty: nothing to reconcile
+        where {{ metric.column }} is not null
+        {% if not loop.last %}union all{% endif %}
+    {% endfor %}
 
 ),
 
@@ -116,32 +86,26 @@ compared as (
         coalesce(region_hierarchy.region_name, reported_long.region_name) as region_name,
         reported_long.period,
         reported_long.metric,
-        metric_definitions.metric_zh,
-        metric_definitions.is_rate,
+        reported_long.metric_zh,
+        reported_long.is_rate,
         reported_long.reported,
-        recomputed_long.recomputed,
-        wholes.reported as reported_whole,
-        metric_definitions.whole_zh,
+        case reported_long.kpi_part
+            when 'value' then kpis.value
+            when 'numerator' then kpis.numerator
+            when 'denominator' then kpis.denominator
+        end as recomputed,
+        reported_long.reported_whole,
+        reported_long.whole_zh,
         reported_long.source_file,
         reported_long.source_row
 
     from reported_long
 
-    inner join metric_definitions
-        on reported_long.metric = metric_definitions.metric
-
-    left join reported_long as wholes
+    left join kpis
         on
-            reported_long.source_file = wholes.source_file
-            and reported_long.sheet is not distinct from wholes.sheet
-            and reported_long.source_row = wholes.source_row
-            and metric_definitions.whole_metric = wholes.metric
-
-    left join recomputed_long
-        on
-            reported_long.region_code = recomputed_long.region_code
-            and reported_long.period = recomputed_long.period
-            and reported_long.metric = recomputed_long.metric
+            reported_long.region_code = kpis.region_code
+            and reported_long.period = kpis.period
+            and reported_long.kpi = kpis.kpi
 
     left join region_hierarchy
         on reported_long.region_code = region_hierarchy.region_code

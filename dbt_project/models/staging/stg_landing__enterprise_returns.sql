@@ -1,13 +1,25 @@
 -- Current landing rows and the archived rows of replaced or removed files (archived_at set).
 
+{%- set landing_columns = [
+    'source_file', 'sheet', 'source_row', 'file_mtime', 'load_id',
+    'uscc', 'enterprise_name', 'region_code', 'period', 'ownership', 'industry_code',
+    'employees', 'female_employees', 'migrant_employees', 'union_form',
+    'members', 'female_members', 'migrant_members', 'members_registered',
+    'cba_signed_on', 'cba_expires_on', 'cba_covered', 'female_cba',
+    'wage_signed_on', 'wage_expires_on', 'wage_rounds', 'wage_rise_pct',
+    'workers_congress', 'open_affairs', 'union_legal_person',
+] %}
+
 with
 
 current_rows as (
 
     select
-        *,
-        null::timestamp as archived_at,
-        null::varchar as archive_reason
+        {%- for column in landing_columns %}
+            {{ column }},
+        {%- endfor %}
+        cast(null as timestamp) as archived_at,
+        cast(null as {{ dbt.type_string() }}) as archive_reason
 
     from {{ source('landing', 'enterprise_returns') }}
 
@@ -15,14 +27,21 @@ current_rows as (
 
 archived_rows as (
 
-    select * from {{ source('landing', 'enterprise_returns_archive') }}
+    select
+        {%- for column in landing_columns %}
+            {{ column }},
+        {%- endfor %}
+        archived_at,
+        archive_reason
+
+    from {{ source('landing', 'enterprise_returns_archive') }}
 
 ),
 
 source as (
 
     select * from current_rows
-    union all by name
+    union all
     select * from archived_rows
 
 ),

@@ -6,14 +6,33 @@ with
 seeded as (
 
     select
-        cast(region_code as varchar) as region_code,
+        cast(region_code as {{ dbt.type_string() }}) as region_code,
         region_name,
         region_level,
-        nullif(cast(parent_code as varchar), '') as parent_code,
+        nullif(cast(parent_code as {{ dbt.type_string() }}), '') as parent_code,
         'seed' as origin,
         2 as precedence
 
     from {{ ref('regions') }}
+
+),
+
+file_rows as (
+
+    select
+        region_code,
+        region_name,
+        region_level,
+        parent_code,
+        'reference_file' as origin,
+        1 as precedence,
+        -- the latest file wins when several files name the same region
+        row_number() over (
+            partition by region_code
+            order by file_mtime desc nulls last, source_file desc, source_row desc
+        ) as file_rank
+
+    from {{ ref('stg_landing__ref_regions') }}
 
 ),
 
@@ -24,16 +43,12 @@ from_files as (
         region_name,
         region_level,
         parent_code,
-        'reference_file' as origin,
-        1 as precedence
+        origin,
+        precedence
 
-    from {{ ref('stg_landing__ref_regions') }}
+    from file_rows
 
-    -- the latest file wins when several files name the same region
-    qualify row_number() over (
-        partition by region_code
-        order by file_mtime desc nulls last, source_file desc, source_row desc
-    ) = 1
+    where file_rank = 1
 
 ),
 
@@ -42,6 +57,16 @@ combined as (
     select * from from_files
     union all
     select * from seeded
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (partition by region_code order by precedence) as precedence_rank
+
+    from combined
 
 ),
 
@@ -54,9 +79,9 @@ final as (
         parent_code,
         origin
 
-    from combined
+    from ranked
 
-    qualify row_number() over (partition by region_code order by precedence) = 1
+    where precedence_rank = 1
 
 )
 

@@ -13,7 +13,7 @@ seeded as (
 
     select
         cast(year as integer) as year,
-        cast(region_code as varchar) as region_code,
+        cast(region_code as {{ dbt.type_string() }}) as region_code,
         kpi,
         cast(target as double) as target,
         'seed' as origin,
@@ -23,7 +23,7 @@ seeded as (
 
 ),
 
-from_files as (
+file_rows as (
 
     select
         ref_targets.year,
@@ -31,23 +31,39 @@ from_files as (
         coalesce(kpi_definitions.kpi, ref_targets.kpi) as kpi,
         ref_targets.target,
         'reference_file' as origin,
-        1 as precedence
+        1 as precedence,
+        -- the latest file wins when several files set the same target
+        row_number() over (
+            partition by
+                ref_targets.year,
+                ref_targets.region_code,
+                coalesce(kpi_definitions.kpi, ref_targets.kpi)
+            order by
+                ref_targets.file_mtime desc nulls last,
+                ref_targets.source_file desc,
+                ref_targets.source_row desc
+        ) as file_rank
 
     from {{ ref('stg_landing__ref_targets') }} as ref_targets
 
     left join kpi_definitions
         on ref_targets.kpi = kpi_definitions.name_zh
 
-    qualify row_number() over (
-        partition by
-            ref_targets.year,
-            ref_targets.region_code,
-            coalesce(kpi_definitions.kpi, ref_targets.kpi)
-        order by
-            ref_targets.file_mtime desc nulls last,
-            ref_targets.source_file desc,
-            ref_targets.source_row desc
-    ) = 1
+),
+
+from_files as (
+
+    select
+        year,
+        region_code,
+        kpi,
+        target,
+        origin,
+        precedence
+
+    from file_rows
+
+    where file_rank = 1
 
 ),
 
@@ -56,6 +72,18 @@ combined as (
     select * from from_files
     union all
     select * from seeded
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by year, region_code, kpi order by precedence
+        ) as precedence_rank
+
+    from combined
 
 ),
 
@@ -68,9 +96,9 @@ final as (
         target,
         origin
 
-    from combined
+    from ranked
 
-    qualify row_number() over (partition by year, region_code, kpi order by precedence) = 1
+    where precedence_rank = 1
 
 )
 

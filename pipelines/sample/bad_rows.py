@@ -4,11 +4,14 @@ Each kind names the field it spoils and the reason code (pipelines/ingest/reason
 the ingestion is expected to quarantine the row with; `lower_case_uscc` is the one
 that looks wrong but is valid after normalisation. Every planted row has exactly one
 problem, so the quarantine can be checked against the manifest row by row.
+`plant()` spoils one record and marks it; `as_written()` turns a file's records into its
+rows and says which row each planted mistake ended up in. Where they go is placement.py's job.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -157,7 +160,7 @@ def eligible(kind: Kind, rec: dict) -> bool:
             return True
 
 
-def apply(kind: Kind, rec: dict, rng: random.Random, known_regions: set[str]) -> object:
+def apply(kind: Kind, rec: dict, rng: random.Random, known_regions: Collection[str]) -> object:
     """Spoil `rec` in place; returns the value now in the spoiled field."""
     match kind.key:
         case "bad_check_char":
@@ -203,6 +206,32 @@ def apply(kind: Kind, rec: dict, rng: random.Random, known_regions: set[str]) ->
         case "impossible_date":
             rec["cba_signed_on"] = Raw(f"{rec['cba_signed_on'].year}-02-30")
         case "duplicate_row":
-            pass  # the orchestrator writes the row twice
+            pass  # as_written() writes the row twice
     value = rec[kind.field]
     return value.value if isinstance(value, Raw) else value
+
+
+# A spoiled record carries (kind, the value now in the spoiled field) under this key, so the
+# row it ends up in can be listed in the manifest; the return columns never include it.
+_PLANTED = "_planted"
+
+
+def plant(kind: Kind, rec: dict, seed: int, known_regions: Collection[str]) -> None:
+    """Spoil `rec` by `kind` and mark it as planted."""
+    value = apply(kind, rec, random.Random(f"{seed}/{kind.key}"), known_regions)
+    rec[_PLANTED] = (kind, value)
+
+
+def as_written(recs: list[dict]) -> tuple[list[dict], dict[int, tuple[Kind, object]]]:
+    """A file's records as its rows (a `duplicate_row` twice in a row), and the planted
+    (kind, value) at each spoiled row's position."""
+    rows: list[dict] = []
+    for rec in recs:
+        rows.append(rec)
+        planted = rec.get(_PLANTED)
+        if planted and planted[0].key == "duplicate_row":
+            rows.append(dict(rec))
+            # the ingestion quarantines the later of two copies; the first one is valid
+            rec[_PLANTED] = None
+    marks = {pos: rec[_PLANTED] for pos, rec in enumerate(rows) if rec.get(_PLANTED)}
+    return rows, marks

@@ -13,6 +13,7 @@ import csv
 import io
 import random
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 CITY_CODE = "330200000000"
@@ -206,6 +207,10 @@ class City:
 
     def district_of(self, town: Region) -> Region:
         return next(d for d in self.districts if d.code == town.parent)
+
+    @cached_property
+    def town_codes(self) -> frozenset[str]:
+        return frozenset(t.code for t in self.towns)
 
 
 def _town_regions(prefix: str, names: tuple[str, ...]) -> list[Region]:

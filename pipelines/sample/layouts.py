@@ -6,7 +6,8 @@ cell that file would hold, and `write_table()` lays the title line, the 填报�
 the (one- or two-row, merged) header, the data, the 合计 line and the notes out as
 XLSX (xlsxwriter, fixed document timestamps: the bytes depend only on the content) or
 as CSV the way Excel/WPS exports it (every line padded to the table width, CRLF,
-GB18030 or UTF-8 with or without BOM).
+GB18030 or UTF-8 with or without BOM). `footer()` gives the note and signature lines
+under a return or a summary.
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ class Style:
     def is_xlsx(self) -> bool:
         return self.fmt == "xlsx"
 
+    @property
+    def extension(self) -> str:
+        return "xlsx" if self.is_xlsx else "csv"
+
     # -- cells ---------------------------------------------------------------------
     def count(self, value: int | None) -> object:
         if value is None:
@@ -99,7 +104,7 @@ class Style:
         if self.dates == "slash":
             return f"{value.year}/{value.month}/{value.day}"
         if self.dates == "cn":
-            return f"{value.year}年{value.month}月{value.day}日"
+            return chinese_date(value)
         return value.isoformat()
 
     def boolean(self, value: bool | None) -> object:
@@ -150,6 +155,50 @@ class Table:
     notes: Sequence[str] = ()
     # two-row header: (parent, first column, last column) groups, children in `headers`
     groups: Sequence[tuple[str, int, int]] = ()
+
+
+# Who fills in and checks a table, for the signature line under it.
+_SURNAMES = "王李张刘陈杨黄赵吴周徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪田任姜范方石姚谭廖邹熊金陆郝孔白崔康毛邱秦江史顾侯邵孟龙万段漕钱汤尹黎易常武乔贺赖龚文"
+_GIVEN_NAMES = (
+    "丽",
+    "芳",
+    "敏",
+    "静",
+    "伟",
+    "强",
+    "磊",
+    "军",
+    "洁",
+    "燕",
+    "建国",
+    "海燕",
+    "晓东",
+    "雪梅",
+    "志刚",
+    "慧",
+    "颖",
+    "斌",
+    "红",
+    "杰",
+)
+
+
+def footer(rng: random.Random, note: str) -> list[str]:
+    """The 备注 line and the 填表人/审核人/联系电话 line under a table."""
+    phone = f"0574-8{rng.randint(1000000, 9999999)}"
+    return [
+        f"备注：{note}",
+        f"填表人：{_person(rng)}    审核人：{_person(rng)}    联系电话：{phone}",
+    ]
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(_SURNAMES) + rng.choice(_GIVEN_NAMES)
+
+
+def chinese_date(value: date) -> str:
+    """2024年1月5日, as clerks write a date by hand."""
+    return f"{value.year}年{value.month}月{value.day}日"
 
 
 @dataclass

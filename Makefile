@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: setup run refresh serve test lint format sample lock clean screenshot bench
+.PHONY: setup run refresh serve system-packages test lint format sample lock clean screenshot bench
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,13 @@ serve: setup
 refresh: setup
 	$(BIN)/gonghui refresh
 
-## The whole suite: lint, then every test (unit, dbt, integration, dashboard).
-test: setup lint
+## The system packages the tests need (Chromium, a Chinese font): installed when missing.
+system-packages:
+	.ci/system-packages
+
+## The whole suite: system packages, lint, then every test (unit, dbt, integration,
+## dashboard, browser), in parallel (pyproject.toml).
+test: system-packages setup lint
 	$(BIN)/python -m pytest
 
 lint: setup

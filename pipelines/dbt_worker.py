@@ -25,7 +25,7 @@ from pipelines import settings
 from pipelines.worker_process import exit_with_parent, give_way
 
 # dbt's log and compiled SQL of the latest refresh (one refresh runs at a time)
-BUILD_DIR = settings.DBT_PROJECT_DIR / "target" / "refresh"
+BUILD_DIR = settings.dbt_target_dir() / "refresh"
 LOG = BUILD_DIR / "dbt.log"
 # what Dagster makes of a build (dagster_dbt's DbtCoreCliEventMessage.is_result_event)
 RESULT_EVENTS = frozenset({"LogModelResult", "LogTestResult", "LogSeedResult", "LogSnapshotResult"})

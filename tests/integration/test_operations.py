@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,13 +22,17 @@ from pipelines.locking import lock_path
 from pipelines.publish import current_snapshot
 from tests.integration.conftest import copy_fixture
 
+# On one worker: the module's first refresh of the city is made once (pytest-xdist --dist
+# loadgroup, pyproject.toml).
+pytestmark = pytest.mark.xdist_group("operations_city")
+
 
 class City:
     """A copy of the messy city with its own warehouse, snapshots and Dagster home."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, raw: Path | None = None) -> None:
         self.root = root
-        self.raw = copy_fixture(root)
+        self.raw = raw or copy_fixture(root)
         self.warehouse = root / "warehouse.duckdb"
         self.published = root / "published"
         self.env = {
@@ -59,12 +64,25 @@ class City:
             return con.execute("select count(*) from mart_kpi").fetchone()[0]
 
 
-@pytest.fixture
-def city(tmp_path) -> City:
-    city = City(tmp_path)
+@pytest.fixture(scope="module")
+def refreshed_once(tmp_path_factory) -> City:
+    city = City(tmp_path_factory.mktemp("operations_city"))
     first = city.run("refresh")
     assert first.returncode == 0, first.stdout + first.stderr
     return city
+
+
+@pytest.fixture
+def city(refreshed_once, tmp_path) -> City:
+    """The city after its first refresh, each test's own to refresh again or kill in.
+
+    A copy of one refreshed once for the module, which saves each test a refresh (~20 s):
+    the same raw files with their modification times, warehouse, snapshots, run log and
+    Dagster home. None of them depends on its folder (only Dagster's event log names it,
+    which no test here reads), so a refresh of the copy sees a city refreshed once."""
+    root = tmp_path / "city"
+    shutil.copytree(refreshed_once.root, root)
+    return City(root, raw=root / "raw")
 
 
 def wait_until_locked(path: Path, seconds: float = 120) -> None:

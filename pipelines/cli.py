@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines import dbt_worker, export, settings
+from pipelines import dbt_worker, export, serve, settings
 from pipelines.quality import worker as quality_worker
 
 
@@ -191,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         _path_options(sub, raw=False)
         sub.set_defaults(handler=cmd_export)
+    serve.add_parser(commands)
     return parser
 
 

@@ -1,4 +1,5 @@
-"""Each process of the suite gets its own places to write, away from the repository.
+"""Each process of the suite gets its own places to write, away from the repository; the
+slow test files are handed out first.
 
 The suite runs in parallel (pytest-xdist, pyproject.toml). Tests that refresh pass their own
 paths, but whatever falls back to the defaults would write into the repository, shared by
@@ -25,6 +26,11 @@ OWN_PLACES = {
     "GONGHUI_WAREHOUSE": "data/warehouse.duckdb",
     "GONGHUI_PUBLISH_DIR": "data/published",
 }
+# Folders whose tests run whole refreshes, dbt or servers. pytest-xdist hands out test files
+# in collection order (pyproject.toml): these first, so that the many quick files fill in
+# the end instead of one worker finishing alone with a minute-long file.
+SLOW_FOLDERS = ("benchmarks", "integration")
+TESTS = Path(__file__).resolve().parent
 OWN_ROOT = Path(
     tempfile.mkdtemp(prefix=f"gonghui-tests-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-")
 )
@@ -34,3 +40,13 @@ for _variable, _place in OWN_PLACES.items():
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(OWN_ROOT, ignore_errors=True)
+
+
+def _slow_first(item: pytest.Item) -> bool:
+    """False (sorted first) for a test in one of the slow folders."""
+    path = Path(item.path).resolve()
+    return not (TESTS in path.parents and path.relative_to(TESTS).parts[0] in SLOW_FOLDERS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_slow_first)  # stable: each folder's own order is kept

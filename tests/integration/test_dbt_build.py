@@ -30,9 +30,6 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from pipelines.ingest.landing import create_landing_tables  # noqa: E402
 
-# On one worker: the module's dbt build runs once (pytest-xdist --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("dbt_build")
-
 CITY, DISTRICT_A, DISTRICT_B = "990000000000", "990100000000", "990200000000"
 TOWN_1, TOWN_2, TOWN_3 = "990101001000", "990101002000", "990201001000"
 

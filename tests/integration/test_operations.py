@@ -22,10 +22,6 @@ from pipelines.locking import lock_path
 from pipelines.publish import current_snapshot
 from tests.integration.conftest import copy_fixture
 
-# On one worker: the module's first refresh of the city is made once (pytest-xdist --dist
-# loadgroup, pyproject.toml).
-pytestmark = pytest.mark.xdist_group("operations_city")
-
 
 class City:
     """A copy of the messy city with its own warehouse, snapshots and Dagster home."""
@@ -65,23 +61,28 @@ class City:
 
 
 @pytest.fixture(scope="module")
-def refreshed_once(tmp_path_factory) -> City:
-    city = City(tmp_path_factory.mktemp("operations_city"))
+def refreshed_once(tmp_path_factory) -> Path:
+    """The city refreshed once, kept aside: `city` puts it back before each test."""
+    folder = tmp_path_factory.mktemp("operations_city")
+    city = City(folder / "city")
     first = city.run("refresh")
     assert first.returncode == 0, first.stdout + first.stderr
-    return city
+    shutil.copytree(city.root, folder / "refreshed_once")  # with the files' modification times
+    return folder
 
 
 @pytest.fixture
-def city(refreshed_once, tmp_path) -> City:
-    """The city after its first refresh, each test's own to refresh again or kill in.
+def city(refreshed_once) -> City:
+    """The city just after its first refresh, each test's own to refresh again or kill in.
 
-    A copy of one refreshed once for the module, which saves each test a refresh (~20 s):
-    the same raw files with their modification times, warehouse, snapshots, run log and
-    Dagster home. None of them depends on its folder (only Dagster's event log names it,
-    which no test here reads), so a refresh of the copy sees a city refreshed once."""
-    root = tmp_path / "city"
-    shutil.copytree(refreshed_once.root, root)
+    The first refresh is made once for the module (it takes ~20 s) and its every file is put
+    back in place before each test: raw files with their modification times, warehouse,
+    snapshots, run log, Dagster home, all at the paths the refresh wrote them at. So the
+    test finds what a refresh of its own would have left; and, the warehouse path being the
+    one dbt's manifest was last parsed for, its refreshes do not parse the project again."""
+    root = refreshed_once / "city"
+    shutil.rmtree(root)
+    shutil.copytree(refreshed_once / "refreshed_once", root)
     return City(root, raw=root / "raw")
 
 

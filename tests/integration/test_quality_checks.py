@@ -20,10 +20,6 @@ from pipelines.quality import suites, worker
 from pipelines.quality.runner import run_suite
 from tests.integration.conftest import check_evaluations
 
-# On one worker with test_refresh_end_to_end.py: the session's refreshed city is made once
-# (pytest-xdist --dist loadgroup, pyproject.toml).
-pytestmark = pytest.mark.xdist_group("refreshed_city")
-
 SUITES = {suite.name: suite for suite in suites.SUITES}
 EAST, SOUTH, CITY = "990101001000", "990201001000", "990000000000"
 

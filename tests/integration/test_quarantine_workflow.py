@@ -22,9 +22,6 @@ import pytest
 from pipelines.cli import main as gonghui
 from pipelines.ingest.vocabulary import QUARANTINE_EXPORT_HEADERS as EXTRA
 
-# On one worker: the module's round trip runs once (pytest-xdist --dist loadgroup).
-pytestmark = pytest.mark.xdist_group("quarantine_round_trip")
-
 EAST, WEST = "990101001000", "990101002000"
 EAST_FILE = "returns/东镇2025年报.csv"
 SENT_BACK = "returns/东镇隔离改正.xlsx"

@@ -18,10 +18,6 @@ import pytest
 
 from pipelines.cli import main as gonghui
 
-# On one worker with test_quality_checks.py: the session's refreshed city is made once
-# (pytest-xdist --dist loadgroup, pyproject.toml).
-pytestmark = pytest.mark.xdist_group("refreshed_city")
-
 EAST, WEST, SOUTH = "990101001000", "990101002000", "990201001000"
 DISTRICT_A, DISTRICT_B, CITY = "990100000000", "990200000000", "990000000000"
 

@@ -13,22 +13,17 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from tests.browser.cdp import free_port
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 240  # dagster dev parses the dbt project first; two busy cores are slow
 STOP_SECONDS = 10
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def session_processes(session: int) -> dict[int, str]:

@@ -141,18 +141,20 @@ def add_parser(commands) -> None:  # noqa: ANN001
             " with every process they started."
         ),
     )
-    parser.add_argument(
-        "--dagster-port",
-        type=int,
-        metavar="PORT",
-        default=_port("GONGHUI_DAGSTER_PORT", DAGSTER_PORT),
-        help=f"Dagster 界面端口 Dagster UI port (默认 default {DAGSTER_PORT}, GONGHUI_DAGSTER_PORT)",
-    )
-    parser.add_argument(
-        "--dashboard-port",
-        type=int,
-        metavar="PORT",
-        default=_port("GONGHUI_DASHBOARD_PORT", DASHBOARD_PORT),
-        help=f"仪表盘端口 dashboard port (默认 default {DASHBOARD_PORT}, GONGHUI_DASHBOARD_PORT)",
-    )
+    for option, variable, default, what in (
+        (
+            "--dagster-port",
+            "GONGHUI_DAGSTER_PORT",
+            DAGSTER_PORT,
+            "Dagster 界面端口 Dagster UI port",
+        ),
+        ("--dashboard-port", "GONGHUI_DASHBOARD_PORT", DASHBOARD_PORT, "仪表盘端口 dashboard port"),
+    ):
+        parser.add_argument(
+            option,
+            type=int,
+            metavar="PORT",
+            default=_port(variable, default),
+            help=f"{what} (默认 default {default}, {variable})",
+        )
     parser.set_defaults(handler=cmd_serve)

@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: setup run refresh serve test lint format sample lock clean screenshot bench
+.PHONY: setup run refresh serve system-packages test lint format sample lock clean screenshot bench
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -23,19 +23,21 @@ run: setup
 	$(BIN)/gonghui refresh || echo "刷新失败，仪表盘显示上一次发布的数据 (refresh failed; serving the last published snapshot)"
 	$(MAKE) --no-print-directory serve
 
+## Serve the dashboard (8501) and the Dagster UI (3000); Ctrl-C stops both and everything
+## they started (pipelines/cli/serve.py; GONGHUI_DASHBOARD_PORT, GONGHUI_DAGSTER_PORT move them).
 serve: setup
-	@echo "仪表盘 dashboard: http://localhost:8501   Dagster: http://localhost:3000"
-	mkdir -p "$(DAGSTER_HOME)" && cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000 & dagster_pid=$$!; \
-	trap 'kill $$dagster_pid 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/streamlit run dashboards/app.py --server.port 8501 --server.headless true \
-		--browser.gatherUsageStats false
+	$(BIN)/gonghui serve
 
 refresh: setup
 	$(BIN)/gonghui refresh
 
-## The whole suite: lint, then every test (unit, dbt, integration, dashboard).
-test: setup lint
+## The system packages the tests need (Chromium, a Chinese font): installed when missing.
+system-packages:
+	.ci/system-packages
+
+## The whole suite: system packages, lint, then every test (unit, dbt, integration,
+## dashboard, browser), in parallel (pyproject.toml).
+test: system-packages setup lint
 	$(BIN)/python -m pytest
 
 lint: setup

@@ -34,6 +34,15 @@ def today() -> date:
     return date.fromisoformat(override) if override else date.today()
 
 
+def dbt_target_dir() -> Path:
+    """Where dbt writes its artifacts (manifest, partial-parse state, the refresh's compiled
+    SQL and dbt.log): the project's target/, or DBT_TARGET_PATH, the variable dbt and
+    dagster-dbt themselves read for it (relative to the dbt project, as dbt takes it). Read
+    here too so that Dagster loads the manifest dbt wrote; the tests give each of their
+    parallel workers its own, as two dbt runs in one target/ overwrite each other's files."""
+    return (DBT_PROJECT_DIR / (os.environ.get("DBT_TARGET_PATH") or "target")).resolve()
+
+
 def dagster_home() -> Path:
     return _path("DAGSTER_HOME", ".dagster_home")
 

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from pipelines import settings
+from pipelines.cli import serve
 from pipelines.exports import tables as export
 
 
@@ -185,6 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         _path_options(sub, raw=False)
         sub.set_defaults(handler=cmd_export)
+    serve.add_parser(commands)
     return parser
 
 

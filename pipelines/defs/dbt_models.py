@@ -24,7 +24,7 @@ log = logging.getLogger("gonghui")
 BUILD = ["build", "--exclude", "resource_type:unit_test"]
 # One place for the refresh's compiled SQL, dbt's log and partial-parse state, so each build
 # parses only what changed since the last one.
-TARGET = settings.DBT_PROJECT_DIR / "target" / "refresh"
+TARGET = settings.dbt_target_dir() / "refresh"
 
 
 class GonghuiDbtTranslator(DagsterDbtTranslator):

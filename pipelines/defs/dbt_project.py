@@ -16,6 +16,7 @@ os.environ.setdefault("GONGHUI_WAREHOUSE", str(settings.warehouse_path()))
 dbt_project = DbtProject(
     project_dir=settings.DBT_PROJECT_DIR,
     profiles_dir=settings.DBT_PROJECT_DIR,
+    target_path=settings.dbt_target_dir(),
 )
 
 

@@ -23,7 +23,7 @@ from websockets.sync.client import connect
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_MISSING = (
     "Chromium not found (looked for chromium, chromium-browser, google-chrome): install it with "
-    "`apt-get install -y chromium fonts-noto-cjk` (.ci/run does this)"
+    "`sudo .ci/system-packages` (make test does this)"
 )
 
 

@@ -35,7 +35,7 @@ def test_overview_in_a_real_browser(tmp_path):
     if chromium_path() is None:
         pytest.fail(CHROMIUM_MISSING)
     fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
-    assert fonts.strip(), "no Chinese font: apt-get install -y fonts-noto-cjk"
+    assert fonts.strip(), "no Chinese font: sudo .ci/system-packages (make test does this)"
     publish = tmp_path / "published"
     write_snapshot(
         publish, "snapshot-20260101T020500000000.duckdb", datetime(2026, 1, 1, 2, 5), TOWN_COUNTS

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,9 +26,9 @@ from tests.integration.conftest import copy_fixture
 class City:
     """A copy of the messy city with its own warehouse, snapshots and Dagster home."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, raw: Path | None = None) -> None:
         self.root = root
-        self.raw = copy_fixture(root)
+        self.raw = raw or copy_fixture(root)
         self.warehouse = root / "warehouse.duckdb"
         self.published = root / "published"
         self.env = {
@@ -59,12 +60,30 @@ class City:
             return con.execute("select count(*) from mart_kpi").fetchone()[0]
 
 
-@pytest.fixture
-def city(tmp_path) -> City:
-    city = City(tmp_path)
+@pytest.fixture(scope="module")
+def refreshed_once(tmp_path_factory) -> Path:
+    """The city refreshed once, kept aside: `city` puts it back before each test."""
+    folder = tmp_path_factory.mktemp("operations_city")
+    city = City(folder / "city")
     first = city.run("refresh")
     assert first.returncode == 0, first.stdout + first.stderr
-    return city
+    shutil.copytree(city.root, folder / "refreshed_once")  # with the files' modification times
+    return folder
+
+
+@pytest.fixture
+def city(refreshed_once) -> City:
+    """The city just after its first refresh, each test's own to refresh again or kill in.
+
+    The first refresh is made once for the module (it takes ~20 s) and its every file is put
+    back in place before each test: raw files with their modification times, warehouse,
+    snapshots, run log, Dagster home, all at the paths the refresh wrote them at. So the
+    test finds what a refresh of its own would have left; and, the warehouse path being the
+    one dbt's manifest was last parsed for, its refreshes do not parse the project again."""
+    root = refreshed_once / "city"
+    shutil.rmtree(root)
+    shutil.copytree(refreshed_once / "refreshed_once", root)
+    return City(root, raw=root / "raw")
 
 
 def wait_until_locked(path: Path, seconds: float = 120) -> None:

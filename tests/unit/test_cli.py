@@ -19,6 +19,7 @@ from pipelines.exports import tables as export
         (["export", "actions"], "区划代码", "region code"),
         (["export", "reconciliation"], "上报值", "reported vs recomputed"),
         (["export", "quarantine"], "包括已被后来文件更正的行", "a later file has fixed"),
+        (["serve"], "仪表盘端口", "dashboard port"),
     ],
 )
 def test_every_command_has_bilingual_help(argv, chinese, english, capsys):

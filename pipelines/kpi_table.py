@@ -55,6 +55,7 @@ class Kpi:
     denominator: Count | None = None
     denominator_zh: str | None = None
     summary: Summary | None = None
+    needs_previous_period: bool = False
 
 
 def _kpi(entry: dict) -> Kpi:

@@ -195,7 +195,7 @@ class Snapshot:
     congress: np.ndarray
     open_affairs: np.ndarray
     legal_person: np.ndarray
-    new_union: np.ndarray  # established since the previous period (or new with a union)
+    new_union: np.ndarray  # established since the previous period (reported then without)
     new_congress: np.ndarray
 
     def __len__(self) -> int:
@@ -526,7 +526,8 @@ class Population:
             congress=union & c["congress"][idx],
             open_affairs=union & c["open"][idx],
             legal_person=union & c["legal"][idx],
-            new_union=union & ~prev_union,
+            # a first report with a union is not a new union (DESIGN §5)
+            new_union=union & self.prev_active[idx] & ~prev_union,
             new_congress=union
             & c["congress"][idx]
             & ~(self.prev_congress[idx] & self.prev_active[idx]),

@@ -46,6 +46,7 @@ summed as (
                 cast(sum({{ kpi.code }}__denominator) as bigint) as {{ kpi.code }}__denominator,
             {%- endif %}
         {%- endfor %}
+        cast(sum(towns_with_previous_period) as bigint) as towns_with_previous_period,
         rollup_code as region_code,
         period
 

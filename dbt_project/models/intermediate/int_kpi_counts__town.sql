@@ -106,6 +106,9 @@ final as (
                     as {{ kpi.code }}__denominator,
             {%- endif %}
         {%- endfor %}
+        -- 1 when the town has an earlier period to compare with (needs_previous_period KPIs)
+        cast(case when town_periods.previous_period is null then 0 else 1 end as bigint)
+            as towns_with_previous_period,
         town_periods.previous_period
 
     from town_periods

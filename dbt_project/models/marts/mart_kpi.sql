@@ -1,7 +1,8 @@
 -- One row per region, level, period and KPI: numerator, denominator, value, target and gap,
 -- change on the same period last year, and rank among siblings. Each KPI of the KPI table
 -- (vars.kpis in dbt_project.yml) reads its own count columns: a rate is 100 × numerator ÷
--- denominator (null when the denominator is 0), a KPI without a denominator is its numerator.
+-- denominator (null when the denominator is 0), a KPI without a denominator is its numerator
+-- (null when it needs a previous period that no town of the region has).
 
 {%- set kpis = var('kpis') %}
 
@@ -41,6 +42,13 @@ valued as (
                 cast({{ kpi.code }}__denominator as double) as denominator,
                 100.0 * cast({{ kpi.code }}__numerator as double)
                 / nullif(cast({{ kpi.code }}__denominator as double), 0) as value
+            {%- elif kpi.get('needs_previous_period') %}
+                cast(null as double) as denominator,
+                -- unknown, not 0, where no town of the region has an earlier period
+                case
+                    when towns_with_previous_period > 0
+                        then cast({{ kpi.code }}__numerator as double)
+                end as value
             {%- else %}
                 cast(null as double) as denominator,
                 cast({{ kpi.code }}__numerator as double) as value

@@ -49,10 +49,13 @@ def session_processes(sid: int) -> dict[int, tuple[str, int]]:
             if session != sid or state == "Z":
                 continue
             command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            rss = next(
-                int(line.split()[1])
-                for line in (proc / "status").read_text().splitlines()
-                if line.startswith("VmRSS:")
+            rss = next(  # none for a process that is exiting
+                (
+                    int(line.split()[1])
+                    for line in (proc / "status").read_text().splitlines()
+                    if line.startswith("VmRSS:")
+                ),
+                0,
             )
             found[int(proc.name)] = (command, rss)
     return found

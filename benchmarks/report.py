@@ -49,18 +49,36 @@ class Results:
 
 
 def targets(results: Results) -> list[tuple[str, str, bool]]:
-    """(target, measured, met) for the five targets of issue 6."""
+    """(target, measured, met) for the targets of issue 12 (the peer is compared in the
+    ratios line above the table)."""
     full, floor = results.seconds(FULL), results.seconds(FLOOR)
-    peer, added = results.seconds(PEER), results.seconds(ADDED)
+    added = results.seconds(ADDED)
     rss = max(results.runs[name].peak_rss for name in OURS)
     p95 = results.latency["overall"]["p95"]
     return [
         ("full refresh ≤ 3× floor", f"{full / floor:.1f}×", full <= 3 * floor),
-        ("≥ 10× faster than the pandas peer", f"{peer / full:.1f}×", peer >= 10 * full),
-        ("one added file ≤ 10 s end to end", f"{added:.1f} s", added <= 10),
+        ("one added file ≤ 15 s end to end", f"{added:.1f} s", added <= 15),
         ("peak RSS ≤ 3 GiB", f"{rss / GIB:.2f} GiB", rss <= 3 * GIB),
         ("dashboard p95 ≤ 150 ms", f"{p95:.0f} ms", p95 <= 150),
     ]
+
+
+def run_rows(results: Results) -> list[str]:
+    """One table row per run measured; a repeated run shows its median and range."""
+    lines = []
+    for name in ROWS:
+        run = results.runs.get(name)
+        if run is None:
+            continue
+        seconds = f"{run.seconds:.1f}"
+        if len(results.attempts.get(name, [])) > 1:
+            tried = results.attempts[name]
+            seconds += f" (median of {len(tried)}: {min(tried):.1f}–{max(tried):.1f})"
+        lines.append(
+            f"| {name} | {seconds} | {_mib(run.peak_rss)} | {run.returncode}"
+            f" | {_rows(run) if name in OURS else ''} |"
+        )
+    return lines
 
 
 def render(results: Results, command: str) -> str:
@@ -87,19 +105,8 @@ def render(results: Results, command: str) -> str:
         "",
         "| run | wall s | peak RSS MiB | exit | rows |",
         "|---|---:|---:|---:|---|",
+        *run_rows(results),
     ]
-    for name in ROWS:
-        run = results.runs.get(name)
-        if run is None:
-            continue
-        seconds = f"{run.seconds:.1f}"
-        if len(results.attempts.get(name, [])) > 1:
-            tried = results.attempts[name]
-            seconds += f" (median of {len(tried)}: {min(tried):.1f}–{max(tried):.1f})"
-        lines.append(
-            f"| {name} | {seconds} | {_mib(run.peak_rss)} | {run.returncode}"
-            f" | {_rows(run) if name in OURS else ''} |"
-        )
     latency = results.latency
     lines += [
         "",

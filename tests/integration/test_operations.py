@@ -126,14 +126,14 @@ READER = textwrap.dedent(
 def test_a_reader_querying_in_a_loop_never_sees_an_error_or_half_a_snapshot(city):
     expected = city.kpi_rows()
     reader = subprocess.Popen(
-        [sys.executable, "-c", READER, str(city.published), str(expected), "30"],
+        [sys.executable, "-c", READER, str(city.published), str(expected), "20"],
         env=city.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
     published = 0
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 20
     while time.monotonic() < deadline or published < 2:
         result = city.run("refresh", "--full")
         assert result.returncode == 0, result.stdout + result.stderr
@@ -146,12 +146,17 @@ def test_a_reader_querying_in_a_loop_never_sees_an_error_or_half_a_snapshot(city
 
 
 def test_a_refresh_killed_at_any_point_leaves_the_last_snapshot_and_heals(city):
-    """SIGKILL early (parsing), mid-way (dbt) and late (publish); each next run starts clean."""
+    """SIGKILL early (parsing), mid-way (dbt) and late (publish); each next run starts clean,
+    and nothing the killed refreshes started (dbt, parsing workers) stays behind."""
     expected = city.kpi_rows()
+    started: set[int] = set()
     for kill_after in (0.5, 3.0, 6.0, 9.0, 12.0):
         before = current_snapshot(city.published)
         refresh = city.start("refresh", "--full")
-        time.sleep(kill_after)
+        deadline = time.monotonic() + kill_after
+        while time.monotonic() < deadline:
+            started |= descendants(refresh.pid)
+            time.sleep(0.05)
         refresh.send_signal(signal.SIGKILL)
         refresh.wait(timeout=60)
 
@@ -159,6 +164,12 @@ def test_a_refresh_killed_at_any_point_leaves_the_last_snapshot_and_heals(city):
         assert survivor is not None, kill_after
         assert survivor == before or survivor.name > before.name, kill_after
         assert city.kpi_rows() == expected, kill_after  # the old or a complete new snapshot
+
+    assert started  # dbt was running when some of the refreshes were killed
+    deadline = time.monotonic() + 90
+    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in started if alive(pid)]
 
     again = city.run("refresh", "--full")
     assert again.returncode == 0, again.stdout + again.stderr
@@ -190,43 +201,22 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_a_refresh_leaves_no_process_behind(city):
-    """Whatever a refresh starts (dbt, parsing workers) ends with it."""
-    refresh = city.start("refresh", "--full")
-    seen: set[int] = set()
-    while refresh.poll() is None:
-        seen |= descendants(refresh.pid)
-        time.sleep(0.05)
-    assert refresh.returncode == 0, refresh.communicate()
-    assert seen  # dbt ran as a child of the refresh
-    assert not [pid for pid in seen if alive(pid)]
-
-
-def test_a_killed_refresh_leaves_no_process_behind(city):
-    """Killed while dbt builds: dbt finishes or fails on its own and nothing stays."""
-    refresh = city.start("refresh", "--full")
-    deadline = time.monotonic() + 120
-    while not (started := descendants(refresh.pid)) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert started, "dbt never started"
-    refresh.send_signal(signal.SIGKILL)
-    refresh.wait(timeout=60)
-
-    deadline = time.monotonic() + 90
-    while any(alive(pid) for pid in started) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert not [pid for pid in started if alive(pid)]
-
-
 def test_a_second_refresh_started_meanwhile_is_refused_cleanly(city):
+    """…and the first one leaves no process behind (dbt ran as its child)."""
     first = city.start("refresh", "--full")
     wait_until_locked(lock_path(city.warehouse))  # the lock is held from start to publish
     second = city.run("refresh")
+    seen: set[int] = set()
+    while first.poll() is None:
+        seen |= descendants(first.pid)
+        time.sleep(0.05)
     out, err = first.communicate(timeout=300)
 
     assert second.returncode == 3
     assert "另一个刷新正在进行" in second.stderr
     assert first.returncode == 0, out + err
+    assert seen
+    assert not [pid for pid in seen if alive(pid)]
 
 
 def test_incremental_refresh_exports_exactly_what_a_full_rebuild_exports(city, tmp_path):

@@ -8,6 +8,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from pipelines import settings
+from pipelines.defs import offline_dbt
 from pipelines.defs.dbt_project import dbt_project
 
 
@@ -38,6 +39,9 @@ class WarehousePaths(dg.ConfigurableResource):
 defs = dg.Definitions(
     resources={
         "paths": WarehousePaths(),
-        "dbt": DbtCliResource(project_dir=dbt_project),
+        "dbt": DbtCliResource(
+            project_dir=dbt_project,
+            dbt_executable=offline_dbt.EXECUTABLE,
+        ),
     }
 )

@@ -1,8 +1,9 @@
 """Runs launched the way production launches them: the refresh job submitted to a running
 Dagster deployment (`dagster dev`: webserver, daemon, code server) through its GraphQL API,
 as the UI's "Materialize all" does; the daemon dequeues it and the run launcher starts the
-run in a process of its own. No process of a run outlives it, and five runs in a row leave
-the deployment's resident memory flat."""
+run in a process of its own. No process of a run outlives it, five runs in a row leave
+the deployment's resident memory flat, and no process of the deployment reaches beyond this
+machine (the warehouse runs offline)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:gql")
 
 REPO = Path(__file__).resolve().parents[2]
 DAGSTER = Path(sys.executable).with_name("dagster")
+CALL_OUT_RECORDER = Path(__file__).with_name("call_out_recorder")
 RUNS = 5
 # What a deployment may grow by over RUNS runs: a leaked run process alone is ~300 MiB.
 FLAT_MIB = 100
@@ -66,7 +68,9 @@ def run_processes(sid: int) -> list[str]:
     return [
         command
         for command, _ in session_processes(sid).values()
-        if "execute_run" in command or "/dbt " in command or "multiprocessing.spawn" in command
+        if "execute_run" in command
+        or "gonghui-dbt" in command
+        or "multiprocessing.spawn" in command
     ]
 
 
@@ -82,6 +86,8 @@ def deployment(tmp_path):
         "GONGHUI_RAW_DIR": str(raw),
         "GONGHUI_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
         "GONGHUI_PUBLISH_DIR": str(tmp_path / "published"),
+        "PYTHONPATH": str(CALL_OUT_RECORDER),
+        "GONGHUI_TEST_NETWORK_LOG": str(tmp_path / "call_outs.log"),
     }
     (tmp_path / "dagster_home").mkdir()
     (tmp_path / "dagster_home" / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
@@ -100,7 +106,8 @@ def deployment(tmp_path):
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5)
                 break
             time.sleep(1)
-        yield DagsterGraphQLClient("127.0.0.1", port_number=port, timeout=30), server.pid, raw
+        client = DagsterGraphQLClient("127.0.0.1", port_number=port, timeout=30)
+        yield client, server.pid, raw, tmp_path / "call_outs.log"
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGKILL)
@@ -136,7 +143,7 @@ def wait_for(client: DagsterGraphQLClient, run_id: str, seconds: float = 300) ->
 
 
 def test_runs_launched_by_dagster_leave_no_process_and_flat_memory(deployment):
-    client, sid, raw = deployment
+    client, sid, raw, call_outs = deployment
     resident_mib = []
     for run in range(RUNS):
         if run:  # a town sends one more file: each run ingests, builds and publishes
@@ -154,3 +161,4 @@ def test_runs_launched_by_dagster_leave_no_process_and_flat_memory(deployment):
 
     print("deployment resident MiB after each run:", [round(m) for m in resident_mib])
     assert max(resident_mib[1:]) - resident_mib[1] < FLAT_MIB, resident_mib
+    assert not call_outs.exists(), call_outs.read_text()

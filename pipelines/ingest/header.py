@@ -28,6 +28,7 @@ from pipelines.ingest.vocabulary import (
     Field,
     alias_index,
     fold_header,
+    header_keys,
 )
 
 HEADER_SCAN_ROWS = 30
@@ -207,7 +208,8 @@ def _map(cells: list[str], labelled: Labelled, index: dict[str, str]) -> list[Co
     for position, (cell, (label, texts)) in enumerate(zip(cells, labelled, strict=True), 1):
         if label is None:
             continue
-        field = next((index[f] for f in map(fold_header, texts) if f in index), None)
+        keys = (key for text in texts for key in header_keys(text))
+        field = next((index[key] for key in keys if key in index), None)
         if field in used:
             field = None  # a second column for the same field is kept in row_data only
         used.add(field)

@@ -20,7 +20,19 @@ from typing import NamedTuple
 import polars as pl
 
 from pipelines.ingest import uscc as uscc_codes
-from pipelines.ingest.vocabulary import Kind
+from pipelines.ingest.vocabulary import (
+    BOOL_MEANINGS,
+    BOOL_SPELLINGS,
+    ESTABLISHED_PREFIX,
+    LEVEL_SPELLINGS,
+    OWNERSHIP_MEANINGS,
+    OWNERSHIP_SPELLINGS,
+    UNION_FORM_MEANINGS,
+    UNION_FORM_SPELLINGS,
+    VALUE_DECORATIONS,
+    Kind,
+    Meanings,
+)
 
 
 class Parsed(NamedTuple):
@@ -233,57 +245,42 @@ def _lookup(table: dict[str, object], reason: str) -> Callable[[str | None], Par
     return _guarded(lookup)
 
 
-def _table(groups: dict[object, str]) -> dict[str, object]:
-    """{value: "spelling spelling ..."} → {folded spelling: value}."""
-    return {
-        spelling.casefold(): value
-        for value, spellings in groups.items()
-        for spelling in spellings.split()
-    }
+def _lookup_or_meaning(
+    table: dict[str, object], meanings: Meanings, reason: str
+) -> Callable[[str | None], Parsed]:
+    """For the values clerks word freely: the spelling table, tried on the cell as written,
+    without brackets and punctuation, and without an 已建 prefix; then the words it holds
+    (`meanings`, the first pattern found wins)."""
+    compiled = [(re.compile(pattern), value) for pattern, value in meanings]
+
+    def lookup(text: str) -> Parsed:
+        key = _compact(text).casefold()
+        bare = VALUE_DECORATIONS.sub("", key)
+        for candidate in (key, bare, ESTABLISHED_PREFIX.sub("", bare)):
+            if candidate in table:
+                return Parsed(table[candidate])
+        value = next((value for pattern, value in compiled if pattern.search(bare)), None)
+        return Parsed(None, reason) if value is None else Parsed(value)
+
+    return _guarded(lookup)
 
 
-BOOL_SPELLINGS = _table(
-    {
-        True: "是 √ ✓ ✔ 有 y yes 1 1.0 true 已建 已建立 已实行 已开展 已登记",
-        False: "否 × ✗ ✘ 无 没有 n no 0 0.0 false 未建 未建立 未实行 未开展 未登记",
-    }
-)
-UNION_FORM_SPELLINGS = _table(
-    {
-        "single": "single 单独建会 单建 独立建会 单独组建 单独建立",
-        "joint": "joint 联合建会 联建 联合基层工会 区域联合 行业联合 区域联合建会 行业联合建会 联合组建",
-        "none": "none 未建会 未建 未组建 无 否",
-    }
-)
-OWNERSHIP_SPELLINGS = _table(
-    {
-        "国有": "国有 国有企业 国有控股 国有控股企业 国有独资 国有独资企业",
-        "集体": "集体 集体企业 集体控股 集体所有制",
-        "私营": "私营 私营企业 民营 民营企业 个体 个体户 个体工商户 私营控股",
-        "港澳台": "港澳台 港澳台投资 港澳台商投资 港澳台投资企业 港澳台商投资企业",
-        "外商投资": "外商投资 外商投资企业 外商 外资 外资企业 外商独资 中外合资 中外合作",
-        "其他": "其他 其它",
-    }
-)
-LEVEL_SPELLINGS = _table(
-    {
-        "city": "city 市 地级市 地市",
-        "district": "district 区 县 县级市 区县 市辖区",
-        "town": "town 镇 乡 街道 镇街 街道办事处 乡镇 street",
-    }
-)
-
-_bool_lookup = _lookup(BOOL_SPELLINGS, "bool_unparseable")
+_bool_lookup = _lookup_or_meaning(BOOL_SPELLINGS, BOOL_MEANINGS, "bool_unparseable")
 
 
 def normalise_bool(text: str | None) -> Parsed:
-    """是/否, √/×, 有/无, Y/N, 1/0, true/false, 已建/未建; an empty cell is False."""
+    """是/否, √/×, 有/无, Y/N, 1/0, true/false, 已建/未建, and cells that begin with one of
+    them ("是（已建立）", "未实行"); an empty cell is False."""
     parsed = _bool_lookup(text)
     return Parsed(False) if parsed == EMPTY else parsed
 
 
-normalise_union_form = _lookup(UNION_FORM_SPELLINGS, "union_form_unknown")
-normalise_ownership = _lookup(OWNERSHIP_SPELLINGS, "ownership_unknown")
+normalise_union_form = _lookup_or_meaning(
+    UNION_FORM_SPELLINGS, UNION_FORM_MEANINGS, "union_form_unknown"
+)
+normalise_ownership = _lookup_or_meaning(
+    OWNERSHIP_SPELLINGS, OWNERSHIP_MEANINGS, "ownership_unknown"
+)
 normalise_level = _lookup(LEVEL_SPELLINGS, "level_unknown")
 
 # GB/T 4754-2017: section letter → (first division, last division, section name).

@@ -1,7 +1,8 @@
-"""The Chinese headers of every feed, spelled once.
+"""The Chinese headers of every feed and the values of its closed lists, spelled once.
 
 Each canonical field maps to its header aliases; the first alias is the header our own
-sample files and exports write. Matching is done on a *folded* header (see
+sample files and exports write. Yes/no, union form, ownership and level values map from
+their spellings, and, for the first three, from the words a cell holds (`*_MEANINGS`). Matching is done on a *folded* header (see
 `fold_header`): full-width characters made half-width, white space, line breaks and
 bracketed units removed, so "职工人数（人）" and "职工 人数" both match "职工人数".
 """
@@ -59,31 +60,31 @@ def _f(name: str, kind: Kind, *aliases: str, required: bool = False) -> Field:
 # One line per field reads as the table it is.
 # fmt: off
 RETURN_FIELDS: tuple[Field, ...] = (
-    _f("uscc", Kind.USCC, "统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "组织机构代码", required=True),
-    _f("enterprise_name", Kind.TEXT, "企业名称", "单位名称", "企业(单位)名称", "企业单位名称", "名称", required=True),
-    _f("region_code", Kind.REGION, "所属镇街代码", "镇街代码", "所属镇(街道)代码", "区划代码", "所属区划代码", required=True),
+    _f("uscc", Kind.USCC, "统一社会信用代码", "社会信用代码", "信用代码", "统一代码", "组织机构代码", "社会统一信用代码", "所在单位组织机构代码", required=True),
+    _f("enterprise_name", Kind.TEXT, "企业名称", "单位名称", "企业(单位)名称", "企业单位名称", "名称", "单位全称", "企业全称", required=True),
+    _f("region_code", Kind.REGION, "所属镇街代码", "镇街代码", "所属镇(街道)代码", "区划代码", "所属区划代码", "所属乡镇代码", "乡镇街道代码", "所在镇街代码", required=True),
     _f("period", Kind.PERIOD, "报告期", "统计期", "报告期别", "年度", "统计年度", required=True),
-    _f("ownership", Kind.OWNERSHIP, "经济类型", "企业类型", "所有制类型", "登记注册类型"),
+    _f("ownership", Kind.OWNERSHIP, "经济类型", "企业类型", "所有制类型", "登记注册类型", "单位性质", "单位类别", "经济性质", "企业性质", "所有制性质", "经济成分", "企业登记注册类型"),
     _f("industry_code", Kind.INDUSTRY, "行业代码", "行业", "所属行业", "行业门类"),
-    _f("employees", Kind.COUNT, "职工人数", "职工总数", "从业人员数", "在岗职工人数", "职工数", required=True),
+    _f("employees", Kind.COUNT, "职工人数", "职工总数", "从业人员数", "在岗职工人数", "职工数", "在职职工人数", "单位职工人数", required=True),
     _f("female_employees", Kind.COUNT, "女职工人数", "其中:女职工", "女职工", "女职工数"),
     _f("migrant_employees", Kind.COUNT, "农民工人数", "其中:农民工", "农民工", "农民工数"),
-    _f("union_form", Kind.UNION_FORM, "建会形式", "建会情况", "是否建会", "工会组建形式", required=True),
+    _f("union_form", Kind.UNION_FORM, "建会形式", "建会情况", "是否建会", "工会组建形式", "基层工会组织类型", "工会组织类型", "建立工会", "工会建立情况", "建会方式", "组建形式", required=True),
     _f("members", Kind.COUNT, "会员人数", "工会会员人数", "会员数", "会员总数"),
     _f("female_members", Kind.COUNT, "女会员人数", "其中:女会员", "女会员", "女会员数"),
     _f("migrant_members", Kind.COUNT, "农民工会员人数", "其中:农民工会员", "农民工会员", "农民工会员数"),
-    _f("members_registered", Kind.COUNT, "会员实名制信息采集人数", "会员信息采集人数", "实名制采集人数", "已采集会员数"),
-    _f("cba_signed_on", Kind.DATE, "集体合同签订日期", "集体合同签订时间", "集体合同签订"),
-    _f("cba_expires_on", Kind.DATE, "集体合同到期日期", "集体合同到期时间", "集体合同期满日期"),
+    _f("members_registered", Kind.COUNT, "会员实名制信息采集人数", "会员信息采集人数", "实名制采集人数", "已采集会员数", "实名制会员数", "实名制录入人数", "实名制入库会员数", "会员实名制人数", "会员实名制录入人数", "实名制登记会员人数"),
+    _f("cba_signed_on", Kind.DATE, "集体合同签订日期", "集体合同签订时间", "集体合同签订", "签订集体合同日期", "签订集体合同时间"),
+    _f("cba_expires_on", Kind.DATE, "集体合同到期日期", "集体合同到期时间", "集体合同期满日期", "集体合同有效期至", "集体合同截止日期"),
     _f("cba_covered", Kind.COUNT, "集体合同覆盖职工数", "集体合同覆盖人数", "覆盖职工数"),
-    _f("female_cba", Kind.BOOL, "女职工权益保护专项集体合同", "女职工专项集体合同", "女职工专项合同"),
-    _f("wage_signed_on", Kind.DATE, "工资专项集体合同签订日期", "工资协议签订日期", "工资集体协商签订日期"),
-    _f("wage_expires_on", Kind.DATE, "工资专项集体合同到期日期", "工资协议到期日期", "工资集体协商到期日期"),
+    _f("female_cba", Kind.BOOL, "女职工权益保护专项集体合同", "女职工专项集体合同", "女职工专项合同", "签订女职工专项集体合同"),
+    _f("wage_signed_on", Kind.DATE, "工资专项集体合同签订日期", "工资协议签订日期", "工资集体协商签订日期", "工资专项集体合同签订时间", "工资集体协议签订日期"),
+    _f("wage_expires_on", Kind.DATE, "工资专项集体合同到期日期", "工资协议到期日期", "工资集体协商到期日期", "工资专项集体合同有效期至", "工资集体协议到期日期"),
     _f("wage_rounds", Kind.COUNT, "工资集体协商次数", "协商次数", "工资协商次数"),
     _f("wage_rise_pct", Kind.PCT, "协商工资增幅", "工资增幅", "工资增长幅度", "协商确定工资增幅"),
-    _f("workers_congress", Kind.BOOL, "职代会建制", "建立职代会", "职代会制度", "是否建立职代会"),
-    _f("open_affairs", Kind.BOOL, "厂务公开", "厂务公开建制", "实行厂务公开"),
-    _f("union_legal_person", Kind.BOOL, "工会法人资格登记", "法人资格登记", "工会法人登记"),
+    _f("workers_congress", Kind.BOOL, "职代会建制", "建立职代会", "职代会制度", "是否建立职代会", "职工代表大会", "建立职工代表大会制度", "职代会"),
+    _f("open_affairs", Kind.BOOL, "厂务公开", "厂务公开建制", "实行厂务公开", "厂务公开民主管理"),
+    _f("union_legal_person", Kind.BOOL, "工会法人资格登记", "法人资格登记", "工会法人登记", "取得工会法人资格", "工会法人资格"),
 )
 
 SUMMARY_FIELDS: tuple[Field, ...] = (
@@ -126,6 +127,75 @@ FIELDS_BY_FEED: dict[Feed, tuple[Field, ...]] = {
     Feed.REF_TARGETS: TARGET_FIELDS,
 }
 
+
+def _spellings(groups: dict[object, str]) -> dict[str, object]:
+    """{value: "spelling spelling ..."} → {case-folded spelling: value}."""
+    return {
+        spelling.casefold(): value
+        for value, spellings in groups.items()
+        for spelling in spellings.split()
+    }
+
+
+# (pattern, value): a cell no spelling matches is read by the first pattern found in it.
+Meanings = tuple[tuple[str, object], ...]
+
+BOOL_SPELLINGS = _spellings(
+    {
+        True: "是 √ ✓ ✔ 有 y yes 1 1.0 true 已建 已建立 已实行 已开展 已登记",
+        False: "否 × ✗ ✘ 无 没有 n no 0 0.0 false 未建 未建立 未实行 未开展 未登记",
+    }
+)
+BOOL_MEANINGS: Meanings = (
+    (r"^(?:否|无|未|没|不|×|✗|✘)", False),
+    (r"^(?:是|有|已|√|✓|✔)", True),
+)
+UNION_FORM_SPELLINGS = _spellings(
+    {
+        "single": "single 单独建会 单建 独立建会 单独组建 单独建立",
+        "joint": "joint 联合建会 联建 联合基层工会 区域联合 行业联合 区域联合建会 行业联合建会 联合组建",
+        "none": "none 未建会 未建 未组建 无 否",
+    }
+)
+# 已建 alone says a union exists but not which form: no pattern reads it.
+UNION_FORM_MEANINGS: Meanings = (
+    (r"^(?:未|无|否|没有)", "none"),
+    (r"联合|联建", "joint"),
+    (r"单独|独立|单建", "single"),
+)
+# The numbers are the 单位类别 codes of the national 基层工会调查表 (110 国有企业 … 300 外商投资企业).
+OWNERSHIP_SPELLINGS = _spellings(
+    {
+        "国有": "国有 国有企业 国有控股 国有控股企业 国有独资 国有独资企业 110 151 161",
+        "集体": "集体 集体企业 集体控股 集体所有制 120",
+        "私营": "私营 私营企业 民营 民营企业 个体 个体户 个体工商户 私营控股 170 600",
+        "港澳台": "港澳台 港澳台投资 港澳台商投资 港澳台投资企业 港澳台商投资企业 200",
+        "外商投资": "外商投资 外商投资企业 外商 外资 外资企业 外商独资 中外合资 中外合作 300",
+        "其他": "其他 其它 130 140 159 169 190",
+    }
+)
+# In this order: "国有独资" is state-owned before 独资 could say anything else. 股份有限公司
+# and 有限责任公司 (登记注册类型) may be either state-owned or private: no pattern reads them.
+OWNERSHIP_MEANINGS: Meanings = (
+    (r"国有", "国有"),
+    (r"集体", "集体"),
+    (r"港澳|港资|澳资|台资|台商|香港|澳门|台湾", "港澳台"),
+    (r"外商|外资|外国|中外", "外商投资"),
+    (r"私营|民营|私人|个体|个人独资", "私营"),
+    (r"^(?:其他|其它)", "其他"),
+)
+LEVEL_SPELLINGS = _spellings(
+    {
+        "city": "city 市 地级市 地市",
+        "district": "district 区 县 县级市 区县 市辖区",
+        "town": "town 镇 乡 街道 镇街 街道办事处 乡镇 street",
+    }
+)
+# What clerks wrap a value in ("已建(联合建会)", "是【已建立】", "已建会-单独"), and the
+# prefix that says a union exists before the form is named.
+VALUE_DECORATIONS = re.compile(r"[()\[\]【】〔〕<>《》\-—_:;,.。、]")
+ESTABLISHED_PREFIX = re.compile(r"^已(?:建立|组建|建会|建)?")
+
 # Lines that are not data rows, recognised by their first non-empty cell.
 TOTAL_LINE_MARKERS: tuple[str, ...] = ("合计", "总计", "小计", "全镇合计", "全街合计")
 NOTE_LINE_MARKERS: tuple[str, ...] = (
@@ -152,12 +222,45 @@ def fold_header(text: str) -> str:
     return without_units or folded
 
 
+# Words forms wrap a field's name in: 是否实行厂务公开, 厂务公开情况, 会员数, 职代会建制.
+_HEADER_PREFIXES = ("是否", "有无", "其中:")
+_HEADER_SUFFIXES = ("情况", "制度", "建制", "人数", "数", "人")
+
+
+def undecorated(folded: str) -> str:
+    """A folded header without the words around a field's name, kept at two characters at
+    least ("会员人数" → "会员", "是否建会" → "建会")."""
+    core = folded
+    prefix = next((p for p in _HEADER_PREFIXES if core.startswith(p)), "")
+    if len(core) - len(prefix) >= 2:
+        core = core[len(prefix) :]
+    while suffix := next(
+        (s for s in _HEADER_SUFFIXES if core.endswith(s) and len(core) - len(s) >= 2), None
+    ):
+        core = core[: -len(suffix)]
+    return core
+
+
+def header_keys(text: str) -> tuple[str, str]:
+    """The keys a header cell is looked up by in `alias_index`, most exact first."""
+    folded = fold_header(text)
+    return folded, undecorated(folded)
+
+
 def alias_index(feed: Feed) -> dict[str, str]:
-    """Folded alias → canonical field name for one feed."""
+    """Folded alias → canonical field name for one feed, and each alias undecorated, unless
+    that names two fields."""
     index: dict[str, str] = {}
     for field in FIELDS_BY_FEED[feed]:
         for alias in field.aliases:
             index.setdefault(fold_header(alias), field.name)
+    loose: dict[str, set[str]] = {}
+    for field in FIELDS_BY_FEED[feed]:
+        for alias in field.aliases:
+            loose.setdefault(undecorated(fold_header(alias)), set()).add(field.name)
+    for key, fields in loose.items():
+        if len(fields) == 1:
+            index.setdefault(key, fields.pop())
     return index
 
 

@@ -12,11 +12,13 @@ import pytest
 from pipelines.ingest.header import _MAY_START_MARKER, parse_reference, parse_table
 from pipelines.ingest.readers import UnreadableFile, read_csv_bytes
 from pipelines.ingest.vocabulary import (
+    FIELDS_BY_FEED,
     NOTE_LINE_MARKERS,
     TOTAL_LINE_MARKERS,
     Feed,
     alias_index,
     fold_header,
+    undecorated,
 )
 
 RETURN_HEADER = "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式"
@@ -293,3 +295,66 @@ def test_a_returned_quarantine_export_maps_its_flattened_headers_and_ignores_our
     assert table.data.row(0, named=True)["cba_signed_on"] == "2024-01-01"
     assert table.data.row(0, named=True)["cba_expires_on"] == "2026-12-31"
     assert table.unknown_columns == []
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        # decorations of real forms around a known spelling
+        ("是否实行厂务公开", "open_affairs"),
+        ("厂务公开情况", "open_affairs"),
+        ("厂务公开制度", "open_affairs"),
+        ("是否建会", "union_form"),
+        ("建会情况", "union_form"),
+        ("会员数（人）", "members"),
+        ("会员 人数（人）", "members"),
+        ('"职工\n人数"', "employees"),
+        ("职工数(人)", "employees"),
+        ("其中：女职工人数", "female_employees"),
+        ("农民工会员数", "migrant_members"),
+        ("集体合同覆盖职工人数", "cba_covered"),
+        ("职代会建制情况", "workers_congress"),
+        ("是否建立职代会制度", "workers_congress"),
+        # spellings of the national 基层工会调查表 and of provincial forms
+        ("单位性质", "ownership"),
+        ("单位类别", "ownership"),
+        ("登记注册类型", "ownership"),
+        ("企业类型", "ownership"),
+        ("经济性质", "ownership"),
+        ("所有制性质", "ownership"),
+        ("基层工会组织类型", "union_form"),
+        ("是否建立工会", "union_form"),
+        ("工会建立情况", "union_form"),
+        ("实名制会员数", "members_registered"),
+        ("实名制录入人数", "members_registered"),
+        ("实名制入库会员数", "members_registered"),
+        ("会员实名制人数", "members_registered"),
+        ("是否取得工会法人资格", "union_legal_person"),
+        ("职工代表大会制度", "workers_congress"),
+        ("是否建立职工代表大会制度", "workers_congress"),
+        ("厂务公开民主管理", "open_affairs"),
+        ("是否签订女职工专项集体合同", "female_cba"),
+        ("集体合同有效期至", "cba_expires_on"),
+        ("工资专项集体合同有效期至", "wage_expires_on"),
+        ("在职职工人数", "employees"),
+        ("所属乡镇（街道）代码", "region_code"),
+    ],
+)
+def test_header_spellings_of_real_forms(header, field):
+    table = parse_table(
+        grid(f"统一社会信用代码,企业名称,{header}\n91310117MA1J00001A,甲厂,1\n"), Feed.RETURNS
+    )
+
+    assert {column.label.replace("\n", ""): column.field for column in table.columns}[
+        header.strip('"').replace("\n", "")
+    ] == field
+
+
+def test_undecorated_spellings_never_name_two_fields():
+    """A spelling without its decorations ("会员人数" → "会员") is only looked up where it
+    names one field of the feed."""
+    for feed in Feed:
+        index = alias_index(feed)
+        for field in FIELDS_BY_FEED[feed]:
+            for alias in field.aliases:
+                assert index[undecorated(fold_header(alias))] == field.name, (feed, alias)

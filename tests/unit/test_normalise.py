@@ -120,6 +120,21 @@ def test_bool_false_and_empty_is_false(text):
     assert normalise_bool(text) == ok(False)
 
 
+@cases(
+    ("是（已建立）", ok(True)),
+    ("已实行", ok(True)),
+    ("已公开", ok(True)),
+    ("有【2023年建立】", ok(True)),
+    ("√ 是", ok(True)),
+    ("未实行", ok(False)),
+    ("没有建立", ok(False)),
+    ("否(未登记)", ok(False)),
+    ("× 无", ok(False)),
+)
+def test_bool_by_meaning(text, expected):
+    assert normalise_bool(text) == expected
+
+
 def test_bool_unparseable():
     assert normalise_bool("也许") == bad("bool_unparseable")
     assert normalise_bool("#N/A") == bad("excel_error_value")
@@ -214,7 +229,22 @@ def test_year(text, expected):
     ("none", ok("none")),
     (" 单独 建会 ", ok("single")),
     ("是", bad("union_form_unknown")),  # established, but alone or jointly?
+    ("已建", bad("union_form_unknown")),
     ("筹建中", bad("union_form_unknown")),
+    # by meaning: brackets, spaces and 已建 prefixes read past
+    ("已建（联合建会）", ok("joint")),
+    ("已建(联合)", ok("joint")),
+    ("已建 联合建会", ok("joint")),
+    ("区域性联合工会", ok("joint")),
+    ("行业联建", ok("joint")),
+    ("已建（单独建会）", ok("single")),
+    ("已建会-单独", ok("single")),
+    ("已组建【独立建会】", ok("single")),
+    ("单独建立工会", ok("single")),
+    ("未建立工会", ok("none")),
+    ("无工会", ok("none")),
+    ("否（未建会）", ok("none")),
+    ("没有", ok("none")),
 )
 def test_union_form(text, expected):
     assert normalise_union_form(text) == expected
@@ -235,7 +265,22 @@ def test_union_form(text, expected):
     ("中外合资", ok("外商投资")),
     ("外商投资", ok("外商投资")),
     ("其他", ok("其他")),
-    ("股份有限公司", bad("ownership_unknown")),
+    ("股份有限公司", bad("ownership_unknown")),  # state-owned or private: cannot tell
+    ("有限责任公司", bad("ownership_unknown")),
+    # by meaning, as 登记注册类型 and 单位性质 columns write them
+    ("国有独资公司", ok("国有")),
+    ("国有控股有限责任公司", ok("国有")),
+    ("集体所有制企业", ok("集体")),
+    ("私营有限责任公司", ok("私营")),
+    ("私营独资企业", ok("私营")),
+    ("个人独资企业", ok("私营")),
+    ("港澳台商独资经营企业", ok("港澳台")),
+    ("台资企业", ok("港澳台")),
+    ("外商独资企业", ok("外商投资")),
+    ("中外合资经营企业", ok("外商投资")),
+    ("外国企业常驻代表机构", ok("外商投资")),
+    ("(私营)", ok("私营")),
+    ("港口物流公司", bad("ownership_unknown")),  # 港 alone is not Hong Kong
 )
 def test_ownership(text, expected):
     assert normalise_ownership(text) == expected

@@ -9,6 +9,7 @@ import polars as pl
 from dashboards.scope import Scope
 from dashboards.snapshot import query
 from pipelines import settings
+from pipelines.ingest.vocabulary import FEED_ZH, FIELDS_BY_FEED, TAUGHT_FEEDS
 from pipelines.warehouse import run_log as pipeline_run_log
 
 
@@ -211,6 +212,29 @@ def load_audit(scope: Scope) -> pl.DataFrame:
         f" from mart_load_audit where {mine} order by status desc, source_file",
         params,
     )
+
+
+def header_aliases(scope: Scope) -> pl.DataFrame:
+    """The headers the federation taught (raw/reference/表头别名.csv), with the standard
+    header of the field each one names."""
+    scope.require("quality")
+    aliases = query(
+        "select header, field_code, applies_to, source_file, source_row from mart_header_aliases"
+        " order by applies_to, header",
+        [],
+    )
+    standard = pl.DataFrame(
+        [
+            (feed.value, field.name, field.header)
+            for feed in TAUGHT_FEEDS
+            for field in FIELDS_BY_FEED[feed]
+        ],
+        schema=["applies_to", "field_code", "standard_header"],
+        orient="row",
+    )
+    return aliases.join(
+        standard, on=["applies_to", "field_code"], how="left", maintain_order="left"
+    ).with_columns(pl.col("applies_to").replace_strict(FEED_ZH, default=pl.col("applies_to")))
 
 
 def reconciliation(scope: Scope, region_code: str | None, period: str) -> pl.DataFrame:

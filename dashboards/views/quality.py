@@ -40,6 +40,27 @@ if refused.height:
 with st.expander("全部文件"):
     st.dataframe(audit, hide_index=True)
 
+st.subheader("表头别名")
+aliases = queries.header_aliases(ctx.scope)
+if aliases.is_empty():
+    st.caption(
+        "本市未教表头写法。报表中无法识别的列会列在上方“全部文件”的“未识别的列”中；"
+        "在 raw/reference/表头别名.csv 中写一行“表头,字段代码,报表”，下次刷新起即按此读列。"
+    )
+else:
+    st.caption("raw/reference/表头别名.csv 中教的表头写法，刷新时与内置写法一同识别（以此为先）。")
+    st.dataframe(
+        aliases.select(
+            pl.col("header").alias("表头写法"),
+            pl.col("standard_header").alias("对应字段"),
+            pl.col("field_code").alias("字段代码"),
+            pl.col("applies_to").alias("报表"),
+            pl.col("source_file").alias("来源文件"),
+            pl.col("source_row").alias("行号"),
+        ),
+        hide_index=True,
+    )
+
 st.subheader("隔离记录")
 quarantined = queries.quarantine(ctx.scope)
 if quarantined.is_empty():

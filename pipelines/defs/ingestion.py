@@ -26,6 +26,7 @@ LANDING_TABLES: dict[str, str] = {
     "summary_returns": "镇街工会工作汇总表（已通过校验的行）",
     "ref_regions": "raw/reference 中的区划（覆盖或补充内置种子）",
     "ref_targets": "raw/reference 中的目标任务（覆盖或补充内置种子）",
+    "ref_header_aliases": "raw/reference 中的表头别名（本市报表的表头写法 → 字段代码）",
     "quarantine": "隔离区：未通过校验的行及原因",
     "load_audit": "每个文件的读取记录：读入 = 接受 + 隔离",
     "pending_loads": "变更记录：尚未发布的载入",

@@ -13,7 +13,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -74,12 +74,15 @@ class ParsedTable:
         ]
 
 
-def parse_table(grid: pl.DataFrame, feed: Feed) -> ParsedTable:
-    """Header, column mapping and data rows of a grid for one feed.
+def parse_table(
+    grid: pl.DataFrame, feed: Feed, taught: Mapping[str, str] | None = None
+) -> ParsedTable:
+    """Header, column mapping and data rows of a grid for one feed; `taught` are the headers
+    the federation taught for it (folded header → field).
 
     Raises UnreadableFile("header_not_found") when no row looks like the feed's header.
     """
-    header_rows, columns = find_header(grid, feed)
+    header_rows, columns = find_header(grid, feed, taught)
     fields = {column.field for column in columns}
     missing = tuple(f for f in FIELDS_BY_FEED[feed] if f.required and f.name not in fields)
     data = _data_rows(grid, header_rows[-1], columns)
@@ -89,7 +92,7 @@ def parse_table(grid: pl.DataFrame, feed: Feed) -> ParsedTable:
 def parse_reference(grid: pl.DataFrame) -> ParsedTable:
     """A raw/reference/ grid is regions or targets, whichever has its required headers."""
     tables = []
-    for feed in (Feed.REF_REGIONS, Feed.REF_TARGETS):
+    for feed in (Feed.REF_REGIONS, Feed.REF_TARGETS, Feed.REF_HEADER_ALIASES):
         try:
             tables.append(parse_table(grid, feed))
         except UnreadableFile:
@@ -97,15 +100,20 @@ def parse_reference(grid: pl.DataFrame) -> ParsedTable:
     if not tables:
         raise UnreadableFile(
             "header_not_found",
-            "no regions or targets header",
-            expected=_expected(Feed.REF_REGIONS) + "；" + _expected(Feed.REF_TARGETS),
+            "no regions, targets or header aliases header",
+            expected="；".join(
+                _expected(feed)
+                for feed in (Feed.REF_REGIONS, Feed.REF_TARGETS, Feed.REF_HEADER_ALIASES)
+            ),
         )
     return min(tables, key=lambda table: len(table.missing_required))
 
 
-def find_header(grid: pl.DataFrame, feed: Feed) -> tuple[tuple[int, ...], list[Column]]:
+def find_header(
+    grid: pl.DataFrame, feed: Feed, taught: Mapping[str, str] | None = None
+) -> tuple[tuple[int, ...], list[Column]]:
     """(Excel row numbers of the header rows, columns) of the best-matching header."""
-    index = alias_index(feed)
+    index = alias_index(feed, taught)
     cells = [column for column in grid.columns if column != "row"]
     rows = grid.head(HEADER_SCAN_ROWS).rows()
     best: tuple[tuple[int, int, int], tuple[int, ...], list[Column]] | None = None

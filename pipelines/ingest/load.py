@@ -25,6 +25,7 @@ from pipelines.ingest.parse import (
     accepted_regions,
     load_batch,
     parse_file,
+    taught_headers,
     validate_batch,
 )
 from pipelines.ingest.pool import batches, in_order, worker_pool
@@ -68,22 +69,29 @@ def ingest(
 
     with worker_pool(len(plan.parse)) as pool:
         references = [parse_file(f) for f in plan.parse if f.folder == "reference"]
-        # The towns that reference regions add must be known before returns are validated;
-        # regions are validated again below with the rest (reference files are small).
-        regions_only = {Feed.REF_REGIONS: context(seed_codes)}
+        # The towns that reference regions add, and the headers the federation taught, must
+        # be known before returns are read; reference files are validated again below with
+        # the rest (they are small). A changed reference file makes the load a full one.
+        first = {
+            Feed.REF_REGIONS: context(seed_codes),
+            Feed.REF_HEADER_ALIASES: context(seed_codes),
+        }
         if plan.full:
-            regions = validate_batch(references, regions_only).frames["ref_regions"]
-            ref_codes, ref_towns = accepted_regions(regions)
+            frames = validate_batch(references, first).frames
+            ref_codes, ref_towns = accepted_regions(frames["ref_regions"])
+            taught = taught_headers(frames["ref_header_aliases"])
         else:
             ref_codes, ref_towns = write.landed_regions(warehouse)
+            taught = taught_headers([write.landed_header_aliases(warehouse)])
         contexts = {
-            **regions_only,
+            **first,
             Feed.REF_TARGETS: context(seed_codes | ref_codes),
             Feed.RETURNS: context(seed_towns | ref_towns),
             Feed.SUMMARIES: context(seed_towns | ref_towns),
         }
         others = batches([f for f in plan.parse if f.folder != "reference"])
-        loaded = in_order(pool, functools.partial(load_batch, contexts=contexts), others)
+        work = functools.partial(load_batch, contexts=contexts, taught=taught)
+        loaded = in_order(pool, work, others)
         outcomes: list[FileOutcome] = []
         with write.transaction(warehouse, plan, load_id) as con:
             for validated in itertools.chain([validate_batch(references, contexts)], loaded):

@@ -24,6 +24,7 @@ from pipelines.ingest.vocabulary import (
     BOOL_MEANINGS,
     BOOL_SPELLINGS,
     ESTABLISHED_PREFIX,
+    FEED_SPELLINGS,
     LEVEL_SPELLINGS,
     OWNERSHIP_MEANINGS,
     OWNERSHIP_SPELLINGS,
@@ -282,6 +283,7 @@ normalise_ownership = _lookup_or_meaning(
     OWNERSHIP_SPELLINGS, OWNERSHIP_MEANINGS, "ownership_unknown"
 )
 normalise_level = _lookup(LEVEL_SPELLINGS, "level_unknown")
+normalise_feed = _lookup(FEED_SPELLINGS, "alias_feed_unknown")
 
 # GB/T 4754-2017: section letter → (first division, last division, section name).
 INDUSTRY_SECTIONS: dict[str, tuple[int, int, str]] = {
@@ -443,4 +445,5 @@ NORMALISERS: dict[Kind, Callable[[str | None], Parsed]] = {
     Kind.LEVEL: normalise_level,
     Kind.YEAR: normalise_year,
     Kind.NUMBER: normalise_number,
+    Kind.FEED: normalise_feed,
 }

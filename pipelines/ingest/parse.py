@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -17,7 +18,7 @@ from pipelines.ingest.discovery import RawFile
 from pipelines.ingest.header import ParsedTable, parse_reference, parse_table
 from pipelines.ingest.readers import Sheet, UnreadableFile, read_file
 from pipelines.ingest.validate import TABLE, ValidationContext, validate_tables
-from pipelines.ingest.vocabulary import Feed
+from pipelines.ingest.vocabulary import TAUGHT_FEEDS, Feed, fold_header
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,10 @@ TABLE_BY_FEED: dict[Feed, str] = {
     Feed.SUMMARIES: "summary_returns",
     Feed.REF_REGIONS: "ref_regions",
     Feed.REF_TARGETS: "ref_targets",
+    Feed.REF_HEADER_ALIASES: "ref_header_aliases",
 }
+# Headers a federation taught (raw/reference/表头别名.csv): feed → folded header → field.
+Taught = Mapping[Feed, Mapping[str, str]]
 
 
 @dataclass
@@ -77,12 +81,12 @@ class _Pending:
     table: ParsedTable
 
 
-def parse_file(raw: RawFile) -> ParsedFile:
+def parse_file(raw: RawFile, taught: Taught | None = None) -> ParsedFile:
     parsed = ParsedFile(raw, None, None, [])
     try:
         data = raw.path.read_bytes()
         parsed.size, parsed.sha256 = len(data), hashlib.sha256(data).hexdigest()
-        parsed.tables = _parse_sheets(read_file(raw.path, data), raw.folder)
+        parsed.tables = _parse_sheets(read_file(raw.path, data), raw.folder, taught or {})
     except UnreadableFile as error:
         parsed.failure = failure(None, error.reason_code, detail=error.detail, **error.params)
     except Exception as error:  # one bad file (or a locked one: OSError) never stops the others
@@ -91,7 +95,9 @@ def parse_file(raw: RawFile) -> ParsedFile:
     return parsed
 
 
-def _parse_sheets(sheets: list[Sheet], folder: str) -> list[tuple[str | None, ParsedTable]]:
+def _parse_sheets(
+    sheets: list[Sheet], folder: str, taught: Taught
+) -> list[tuple[str | None, ParsedTable]]:
     """The sheets worth reporting: those with data rows, else the first with a header.
 
     A workbook often carries an instructions sheet or an empty Sheet2; those are not
@@ -103,7 +109,8 @@ def _parse_sheets(sheets: list[Sheet], folder: str) -> list[tuple[str | None, Pa
             if folder == "reference":
                 table = parse_reference(sheet.grid)
             else:
-                table = parse_table(sheet.grid, FOLDER_FEED[folder])
+                feed = FOLDER_FEED[folder]
+                table = parse_table(sheet.grid, feed, taught.get(feed))
         except UnreadableFile as error:
             first_error = first_error or error
             continue
@@ -113,9 +120,11 @@ def _parse_sheets(sheets: list[Sheet], folder: str) -> list[tuple[str | None, Pa
     return [(name, table) for name, table in tables if table.data.height] or tables[:1]
 
 
-def load_batch(files: list[RawFile], contexts: dict[Feed, ValidationContext]) -> ValidatedBatch:
+def load_batch(
+    files: list[RawFile], contexts: dict[Feed, ValidationContext], taught: Taught
+) -> ValidatedBatch:
     """Parse and validate a batch of files (in a worker)."""
-    return validate_batch([parse_file(raw) for raw in files], contexts)
+    return validate_batch([parse_file(raw, taught) for raw in files], contexts)
 
 
 def validate_batch(
@@ -228,3 +237,16 @@ def accepted_regions(regions: list[pl.DataFrame]) -> tuple[frozenset[str], froze
         is_town = accepted["region_level"] == "town"
         towns.update(accepted.filter(is_town)["region_code"].drop_nulls())
     return frozenset(codes), frozenset(towns)
+
+
+def taught_headers(aliases: list[pl.DataFrame]) -> dict[Feed, dict[str, str]]:
+    """feed → folded header → field of the accepted rows of header-alias files; where files
+    teach one header twice, the later file wins (files come in correction order)."""
+    taught: dict[Feed, dict[str, str]] = {feed: {} for feed in TAUGHT_FEEDS}
+    for accepted in aliases:
+        for header, field, applies_to in accepted.select(
+            "header", "field_code", "applies_to"
+        ).iter_rows():
+            feed = Feed(applies_to or Feed.RETURNS.value)
+            taught[feed][fold_header(header)] = field.strip().lower()
+    return taught

@@ -147,6 +147,15 @@ ROW_REASONS: dict[str, Reason] = {
         _CELL + "不是年份，请填写如 2024", "{field} '{value}' is not a year such as 2024"
     ),
     "number_unparseable": Reason(_CELL + "不是数字", "{field} '{value}' is not a number"),
+    "alias_field_unknown": Reason(
+        "字段代码“{value}”不是{feed}的字段，此表头别名未采用；字段代码见 docs/architecture.md"
+        "“Feeds and headers”（如 open_affairs、members_registered）",
+        "field code '{value}' is not a field of {feed_en}; this header alias is not used",
+    ),
+    "alias_feed_unknown": Reason(
+        _CELL + "不是报表名称，请填写“企业报表”或“镇街汇总表”（留空即企业报表）",
+        "{field} '{value}' is not a feed: write 企业报表 (returns) or 镇街汇总表 (summaries)",
+    ),
     "kpi_unknown": Reason(
         _CELL + "不是已定义的指标，请使用指标代码或指标名称",
         "{field} '{value}' is not a known KPI code or name",

@@ -19,7 +19,7 @@ import polars as pl
 
 from pipelines.ingest import reasons
 from pipelines.ingest.normalise import FAST_PATHS, NORMALISERS, Parsed
-from pipelines.ingest.vocabulary import FIELDS_BY_FEED, Feed, Field, Kind
+from pipelines.ingest.vocabulary import FEED_ZH, FIELDS_BY_FEED, TAUGHT_FEEDS, Feed, Field, Kind
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,7 @@ DTYPES: dict[Kind, pl.DataType] = {
     Kind.LEVEL: pl.Utf8(),
     Kind.YEAR: pl.Int32(),
     Kind.NUMBER: pl.Float64(),
+    Kind.FEED: pl.Utf8(),
 }
 
 QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
@@ -115,7 +116,10 @@ _KEYS: dict[Feed, tuple[tuple[str, ...], str, str]] = {
         "年度、区划代码和指标",
         "year, region and KPI",
     ),
+    Feed.REF_HEADER_ALIASES: (("header",), "表头", "header"),
 }
+# feed:field of every field a header alias may name
+_TAUGHT_FIELDS = [f"{feed}:{f.name}" for feed in TAUGHT_FEEDS for f in FIELDS_BY_FEED[feed]]
 # Which of the tables validated together a row came from (0, 1, ...).
 TABLE = "__table"
 _ROW = "__row"
@@ -289,6 +293,18 @@ def _row_checks(
     if feed in _RANGE_CHECKED:
         for name in (n for n in names if kinds[n] is Kind.PCT):
             checks.append(_Check(name, "pct_out_of_range", ~_value(name).is_between(0, 100)))
+    if feed is Feed.REF_HEADER_ALIASES:
+        applies_to = pl.coalesce(_value("applies_to"), pl.lit(Feed.RETURNS.value))
+        named = pl.concat_str(applies_to, pl.lit(":"), _value("field_code").str.to_lowercase())
+        feed_zh = applies_to.replace_strict(FEED_ZH, default=applies_to)
+        checks.append(
+            _Check(
+                "field_code",
+                "alias_field_unknown",
+                ~named.is_in(_TAUGHT_FIELDS),
+                {"feed": feed_zh, "feed_en": applies_to},
+            )
+        )
     if "kpi" in names and context.known_kpis:
         checks.append(_Check("kpi", "kpi_unknown", ~_value("kpi").is_in(list(context.known_kpis))))
     return checks

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -20,6 +21,7 @@ class Feed(StrEnum):
     SUMMARIES = "summaries"
     REF_REGIONS = "ref_regions"
     REF_TARGETS = "ref_targets"
+    REF_HEADER_ALIASES = "ref_header_aliases"
 
 
 class Kind(StrEnum):
@@ -39,6 +41,7 @@ class Kind(StrEnum):
     LEVEL = "level"
     YEAR = "year"
     NUMBER = "number"
+    FEED = "feed"
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,13 @@ TARGET_FIELDS: tuple[Field, ...] = (
     _f("target", Kind.NUMBER, "目标值", "目标", "目标任务", required=True),
 )
 
+# raw/reference/表头别名.csv: headers a federation teaches, as written → field code.
+HEADER_ALIAS_FIELDS: tuple[Field, ...] = (
+    _f("header", Kind.TEXT, "表头", "表头写法", "原表头", "表头名称", required=True),
+    _f("field_code", Kind.TEXT, "字段代码", "字段", "标准字段", required=True),
+    _f("applies_to", Kind.FEED, "报表", "适用报表", "报表类型"),
+)
+
 # fmt: on
 
 FIELDS_BY_FEED: dict[Feed, tuple[Field, ...]] = {
@@ -125,7 +135,12 @@ FIELDS_BY_FEED: dict[Feed, tuple[Field, ...]] = {
     Feed.SUMMARIES: SUMMARY_FIELDS,
     Feed.REF_REGIONS: REGION_FIELDS,
     Feed.REF_TARGETS: TARGET_FIELDS,
+    Feed.REF_HEADER_ALIASES: HEADER_ALIAS_FIELDS,
 }
+# The feeds whose headers `raw/reference/表头别名.csv` may teach; an alias without 报表 is
+# one of enterprise returns.
+TAUGHT_FEEDS: tuple[Feed, ...] = (Feed.RETURNS, Feed.SUMMARIES)
+FEED_ZH: dict[str, str] = {Feed.RETURNS.value: "企业报表", Feed.SUMMARIES.value: "镇街汇总表"}
 
 
 def _spellings(groups: dict[object, str]) -> dict[str, object]:
@@ -183,6 +198,12 @@ OWNERSHIP_MEANINGS: Meanings = (
     (r"外商|外资|外国|中外", "外商投资"),
     (r"私营|民营|私人|个体|个人独资", "私营"),
     (r"^(?:其他|其它)", "其他"),
+)
+FEED_SPELLINGS = _spellings(
+    {
+        Feed.RETURNS.value: "returns 企业报表 企业 企业工会基本情况报表",
+        Feed.SUMMARIES.value: "summaries 镇街汇总表 汇总表 镇街工会工作汇总表",
+    }
 )
 LEVEL_SPELLINGS = _spellings(
     {
@@ -247,9 +268,10 @@ def header_keys(text: str) -> tuple[str, str]:
     return folded, undecorated(folded)
 
 
-def alias_index(feed: Feed) -> dict[str, str]:
+def alias_index(feed: Feed, taught: Mapping[str, str] | None = None) -> dict[str, str]:
     """Folded alias → canonical field name for one feed, and each alias undecorated, unless
-    that names two fields."""
+    that names two fields. `taught` (folded header → field, from raw/reference/表头别名.csv)
+    comes first: a federation's own word on its own forms."""
     index: dict[str, str] = {}
     for field in FIELDS_BY_FEED[feed]:
         for alias in field.aliases:
@@ -261,7 +283,7 @@ def alias_index(feed: Feed) -> dict[str, str]:
     for key, fields in loose.items():
         if len(fields) == 1:
             index.setdefault(key, fields.pop())
-    return index
+    return index | dict(taught or {})
 
 
 # Columns `gonghui export quarantine` writes beside the clerk's own. A fixed file sent back

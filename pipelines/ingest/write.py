@@ -107,6 +107,15 @@ def landed_regions(warehouse: Path) -> tuple[frozenset[str], frozenset[str]]:
     )
 
 
+def landed_header_aliases(warehouse: Path) -> pl.DataFrame:
+    """The header aliases already in the landing table, in correction order."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.sql(
+            f"select header, field_code, applies_to from {SCHEMA}.ref_header_aliases "
+            "order by file_mtime, source_file, source_row"
+        ).pl()
+
+
 def record_all_partitions(con: duckdb.DuckDBPyConnection, load_id: str) -> None:
     """Every partition, current or history, is to be built anew."""
     con.execute(

@@ -320,6 +320,18 @@ def _write_rows(con: duckdb.DuckDBPyConnection, town_counts: dict) -> None:
         """
     )
     con.execute(
+        "create table mart_header_aliases (header varchar, field_code varchar,"
+        " applies_to varchar, source_file varchar, sheet varchar, source_row integer,"
+        " file_mtime timestamp)"
+    )
+    con.executemany(
+        "insert into mart_header_aliases values (?, ?, ?, 'reference/表头别名.csv', null, ?, null)",
+        [
+            ("厂务公开落实情况", "open_affairs", "returns", 2),
+            ("辖区企业总数", "enterprises", "summaries", 3),
+        ],
+    )
+    con.execute(
         """
         create table mart_summary_reconciliation as
         select region_code, region_name, '2025-12' as period, 'org_rate' as metric,

@@ -302,7 +302,41 @@ LANDING = {
         "ref_targets",
         {"year": "2025", "region_code": TOWN, "kpi": "x", "target": "1"},
     ),
+    Feed.REF_HEADER_ALIASES: (
+        "ref_header_aliases",
+        {"header": "厂务公开实行情况", "field_code": "open_affairs", "applies_to": "企业报表"},
+    ),
 }
+
+
+def test_header_aliases_name_a_known_field_of_a_known_feed():
+    source = table(
+        [
+            {"header": "厂务公开实行情况", "field_code": "open_affairs", "applies_to": None},
+            {"header": "汇总企业数", "field_code": "Enterprises", "applies_to": "镇街汇总表"},
+            {"header": "厂务公开实行情况", "field_code": "members", "applies_to": None},
+            {"header": "会员采集", "field_code": "members_collected", "applies_to": "企业报表"},
+            {"header": "会员采集数", "field_code": "open_affairs", "applies_to": "月报"},
+            {"header": "女职工数", "field_code": "female_employees", "applies_to": "镇街汇总表"},
+        ]
+    )
+    result = validate(Feed.REF_HEADER_ALIASES, source, CONTEXT)
+
+    assert problems(result) == [
+        (6, "header", "duplicate_in_file"),
+        (7, "field_code", "alias_field_unknown"),
+        (8, "applies_to", "alias_feed_unknown"),
+        (9, "field_code", "alias_field_unknown"),
+    ]
+    assert result.accepted.rows() == [
+        (4, "厂务公开实行情况", "open_affairs", None),
+        (5, "汇总企业数", "Enterprises", "summaries"),
+    ]
+    messages = result.quarantine.filter(pl.col("source_row") == 9)["message_zh"].to_list()
+    assert messages == [
+        "字段代码“female_employees”不是镇街汇总表的字段，此表头别名未采用；"
+        "字段代码见 docs/architecture.md“Feeds and headers”（如 open_affairs、members_registered）"
+    ]
 
 
 @pytest.mark.parametrize("feed", list(Feed))
@@ -525,7 +559,7 @@ def _placeholders(template: str) -> set[str]:
 def test_every_reason_has_both_messages_with_matching_placeholders(code):
     reason = reasons.REASONS[code]
     # The Chinese text names a column by its header, the English one by its field name.
-    english_name = {"header": "field", "key": "key_en"}
+    english_name = {"header": "field", "key": "key_en", "feed": "feed_en"}
     assert reason.zh and reason.en
     assert {english_name.get(p, p) for p in _placeholders(reason.zh)} == _placeholders(reason.en)
 
@@ -584,6 +618,8 @@ def test_the_codes_other_modules_rely_on_exist():
         "year_unparseable",
         "number_unparseable",
         "kpi_unknown",
+        "alias_field_unknown",
+        "alias_feed_unknown",
         "signed_in_future",
         "text_garbled",
     ]

@@ -84,11 +84,7 @@ renamed as (
         coalesce(union_legal_person, false) as union_legal_person,
 
         -- lineage
-        source_file,
-        sheet,
-        source_row,
-        file_mtime,
-        load_id,
+        {{ lineage_columns() }},
         archived_at,
         archive_reason
 

@@ -21,11 +21,7 @@ renamed as (
         period,
 
         -- lineage
-        source_file,
-        sheet,
-        source_row,
-        file_mtime,
-        load_id
+        {{ lineage_columns() }}
 
     from source
 

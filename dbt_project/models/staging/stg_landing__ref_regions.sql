@@ -21,11 +21,7 @@ renamed as (
         nullif(trim(parent_code), '') as parent_code,
 
         -- lineage
-        source_file,
-        sheet,
-        source_row,
-        file_mtime,
-        load_id
+        {{ lineage_columns() }}
 
     from source
 

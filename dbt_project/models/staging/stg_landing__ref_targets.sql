@@ -15,11 +15,7 @@ renamed as (
         target,
 
         -- lineage
-        source_file,
-        sheet,
-        source_row,
-        file_mtime,
-        load_id
+        {{ lineage_columns() }}
 
     from source
 

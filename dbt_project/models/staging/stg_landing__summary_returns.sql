@@ -29,11 +29,7 @@ renamed as (
         cba_rate,
 
         -- lineage
-        source_file,
-        sheet,
-        source_row,
-        file_mtime,
-        load_id
+        {{ lineage_columns() }}
 
     from source
 

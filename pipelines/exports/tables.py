@@ -13,7 +13,8 @@ from pipelines.warehouse.publish import current_snapshot
 
 KPI_COLUMNS = (
     "region_code, region_name, region_level, period, kpi, numerator, denominator, "
-    "round(value, 2) as value, target, round(gap, 2) as gap"
+    "round(value, 2) as value, target, round(gap, 2) as gap, "
+    "round(value_last_year, 2) as value_last_year, round(yoy_change, 2) as yoy_change"
 )
 
 # Clerk-facing exports carry bilingual headers: the Chinese a clerk reads first.

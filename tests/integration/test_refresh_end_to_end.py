@@ -211,16 +211,15 @@ def test_export_kpis_reads_back_the_mart(refreshed_city, tmp_path):
         "value",
         "target",
         "gap",
+        "value_last_year",
+        "yoy_change",
     ]
     assert set(frame["region_code"].cast(pl.Utf8)) == {DISTRICT_A, EAST, WEST}
     org = frame.filter((pl.col("kpi") == "org_rate") & (pl.col("region_code") == int(EAST)))
-    assert org.select("numerator", "denominator", "value", "target", "gap").row(0) == (
-        2,
-        4,
-        50.0,
-        90.0,
-        -40.0,
-    )
+    # 2025: E1, E2 of E1–E4 have a union; 2024: E1, E2, E9 of E1, E2, E3, E9
+    assert org.select(
+        "numerator", "denominator", "value", "target", "gap", "value_last_year", "yoy_change"
+    ).row(0) == (2, 4, 50.0, 90.0, -40.0, 75.0, -25.0)
 
 
 @pytest.mark.parametrize("what", ["quarantine", "actions"])

@@ -9,6 +9,7 @@ import polars as pl
 from dashboards.scope import Scope
 from dashboards.snapshot import query
 from pipelines import settings
+from pipelines.ingest import vocabulary
 from pipelines.ingest.vocabulary import FEED_ZH, FIELDS_BY_FEED, TAUGHT_FEEDS
 from pipelines.warehouse import run_log as pipeline_run_log
 
@@ -212,6 +213,17 @@ def load_audit(scope: Scope) -> pl.DataFrame:
         f" from mart_load_audit where {mine} order by status desc, source_file",
         params,
     )
+
+
+def unknown_columns(audit: pl.DataFrame) -> pl.DataFrame:
+    """One row per column the refresh did not read, of the files in `audit` (a
+    `load_audit` result), with the known field it most looks like."""
+    rows = [
+        (file["source_file"], file["sheet"], header, closest)
+        for file in audit.iter_rows(named=True)
+        for header, closest in vocabulary.unknown_columns(file["unknown_columns"], file["feed"])
+    ]
+    return pl.DataFrame(rows, schema=["文件", "工作表", "表头写法", "最接近的字段"], orient="row")
 
 
 def header_aliases(scope: Scope) -> pl.DataFrame:

@@ -37,6 +37,13 @@ cols[3].metric("隔离行数", f"{int(audit['rows_quarantined'].sum() or 0):,}�
 if refused.height:
     st.error("以下文件无法读取，未入库：")
     st.dataframe(refused.select("source_file", "error_code", "message_zh"), hide_index=True)
+unknown = queries.unknown_columns(audit)
+if unknown.height:
+    st.warning(
+        f"{unknown.height}列表头未识别，未读入：如是某字段的另一种写法，"
+        "可在 raw/reference/表头别名.csv 中写一行“表头,字段代码”，下次刷新起即读入。"
+    )
+    st.dataframe(unknown, hide_index=True)
 with st.expander("全部文件"):
     st.dataframe(audit, hide_index=True)
 

@@ -9,6 +9,7 @@ import polars as pl
 import xlsxwriter
 
 from pipelines.exports import quarantine_file
+from pipelines.ingest import vocabulary
 from pipelines.warehouse.publish import current_snapshot
 
 KPI_COLUMNS = (
@@ -50,6 +51,13 @@ RECONCILIATION_COLUMNS = {
 }
 # Export tables: one table, or (XLSX only) several sheets by name.
 Tables = pl.DataFrame | dict[str, pl.DataFrame]
+UNKNOWN_COLUMNS_SHEET = "未识别的列"
+UNKNOWN_COLUMNS_HEADERS = (
+    "原文件 source_file",
+    "原工作表 sheet",
+    "表头写法 header",
+    "最接近的字段 closest field",
+)
 
 
 class ExportError(Exception):
@@ -123,10 +131,37 @@ def quarantine(
             """,
             params=[*params, include_resolved],
         ).pl()
+        unknown = _unknown_columns(con, predicate, params)
     rows = quarantine_file.clerk_rows(problems, with_resolved=include_resolved)
-    if per_town and rows:
-        return quarantine_file.by_sheet(rows)
-    return quarantine_file.as_table(rows, town_column=region is None)
+    if not per_town:
+        return quarantine_file.as_table(rows, town_column=region is None)
+    sheets = quarantine_file.by_sheet(rows) if rows else {}
+    if unknown.height:  # the companion sheet: columns no row of these files was read from
+        sheets[UNKNOWN_COLUMNS_SHEET] = unknown
+    return sheets or quarantine_file.as_table(rows, town_column=region is None)
+
+
+def _unknown_columns(con: duckdb.DuckDBPyConnection, predicate: str, params: list) -> pl.DataFrame:
+    """Columns not read, with the closest known field, of the files holding rows of the
+    region (returns read or quarantined there; every file when no region is asked for)."""
+    of_region = (
+        f"""and source_file in (
+            select source_file from fct_enterprise_return_history where {predicate}
+            union select source_file from mart_quarantine where {predicate})"""
+        if params
+        else ""
+    )
+    audit = con.sql(
+        "select source_file, sheet, feed, unknown_columns from mart_load_audit"
+        f" where unknown_columns is not null {of_region} order by source_file, sheet",
+        params=[*params, *params],
+    ).fetchall()
+    rows = [
+        (source_file, sheet, header, closest)
+        for source_file, sheet, feed, joined in audit
+        for header, closest in vocabulary.unknown_columns(joined, feed)
+    ]
+    return pl.DataFrame(rows, schema=list(UNKNOWN_COLUMNS_HEADERS), orient="row")
 
 
 def reconciliation(publish_dir: Path, period: str, region: str | None) -> pl.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from pipelines.ingest import registry
+from pipelines.ingest import registry, vocabulary
 from pipelines.ingest.discovery import FOLDER_ZH
 from pipelines.ingest.parse import FileOutcome, SheetOutcome
 
@@ -29,6 +29,8 @@ class IngestSummary:
     files_removed: int = 0
     files_loaded: int = 0
     unreadable: list[tuple[str, str, str]] = field(default_factory=list)
+    # (file [sheet], header as written, closest known field or None) of the columns not read
+    unknown_columns: list[tuple[str, str, str | None]] = field(default_factory=list)
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
@@ -63,7 +65,18 @@ class IngestSummary:
         out.extend(
             f"  无法读取 unreadable: {src} ({code}) {zh}" for src, code, zh in self.unreadable
         )
+        out.extend(unknown_column_line(*column) for column in self.unknown_columns)
         return out
+
+
+def unknown_column_line(source: str, header: str, closest: str | None) -> str:
+    """A column the load did not read, with the field it most looks like, for the clerk or
+    for the federation to teach (raw/reference/表头别名.csv)."""
+    hint = f"，最接近的字段 closest field: {closest}" if closest else ""
+    return (
+        f"  ? 未识别的列，未读入 column not read: {source}“{header}”{hint}"
+        "（如是某字段的写法，可在 raw/reference/表头别名.csv 中教给系统）"
+    )
 
 
 def _label(outcome: FileOutcome, sheet: SheetOutcome) -> str:
@@ -112,6 +125,12 @@ def summarise(load_id: str, outcomes: list[FileOutcome], plan: registry.Plan) ->
                 summary.unreadable.append(
                     (_label(outcome, sheet), sheet.error_code, sheet.message_zh or "")
                 )
+            joined = ",".join(sheet.unknown_columns)
+            feed = sheet.feed.value if sheet.feed else None
+            summary.unknown_columns += [
+                (_label(outcome, sheet), header, closest)
+                for header, closest in vocabulary.unknown_columns(joined, feed)
+            ]
             counts.rows_read += sheet.rows_read
             counts.rows_accepted += sheet.rows_accepted
             counts.rows_quarantined += sheet.rows_quarantined

@@ -9,6 +9,7 @@ bracketed units removed, so "职工人数（人）" and "职工 人数" both mat
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -284,6 +285,42 @@ def alias_index(feed: Feed, taught: Mapping[str, str] | None = None) -> dict[str
         if len(fields) == 1:
             index.setdefault(key, fields.pop())
     return index | dict(taught or {})
+
+
+# How alike an unknown header and a known spelling must be for the spelling's field to be
+# offered as the closest: difflib's ratio (0–1; "厂务公开落实" and "厂务公开" are 0.8) and
+# characters in common (two, as in "工会主席" and "建立工会", say nothing).
+CLOSEST_MIN_RATIO = 0.5
+CLOSEST_MIN_COMMON = 3
+
+
+def closest_field(header: str, feed: Feed) -> Field | None:
+    """The field whose spelling is most like an unknown header, as a hint to the clerk or to
+    the federation teaching the header; None when nothing is alike."""
+    key = undecorated(fold_header(header))
+    best: tuple[float, Field] | None = None
+    for field in FIELDS_BY_FEED[feed]:
+        for alias in field.aliases:
+            matcher = difflib.SequenceMatcher(None, key, undecorated(fold_header(alias)))
+            common = sum(block.size for block in matcher.get_matching_blocks())
+            ratio = matcher.ratio()
+            alike = ratio >= CLOSEST_MIN_RATIO and common >= CLOSEST_MIN_COMMON
+            if alike and (best is None or ratio > best[0]):
+                best = (ratio, field)
+    return best[1] if best else None
+
+
+def unknown_columns(joined: str | None, feed: str | None) -> list[tuple[str, str | None]]:
+    """(header as written, "standard header field_code" of the closest field or None) of the
+    unknown columns a load audit row lists (comma-joined)."""
+    headers = [header for header in (joined or "").split(",") if header]
+    if feed not in {f.value for f in TAUGHT_FEEDS}:
+        return [(header, None) for header in headers]
+    hints = [closest_field(header, Feed(feed)) for header in headers]
+    return [
+        (header, f"{hint.header} {hint.name}" if hint else None)
+        for header, hint in zip(headers, hints, strict=True)
+    ]
 
 
 # Columns `gonghui export quarantine` writes beside the clerk's own. A fixed file sent back

@@ -156,11 +156,17 @@ def test_quality_page_shows_audit_quarantine_and_reconciliation(snapshot):
     assert labels["拒收文件"] == "1个"
     assert labels["隔离行数"] == "12行"
     assert "尚无刷新记录（运行日志为空），以下为发布信息。" in [c.value for c in at.caption]
-    assert [w.value for w in at.warning] == ["3项上报数与企业报表汇总不一致"]
+    assert at.warning[-1].value == "3项上报数与企业报表汇总不一致"
     tables = [pl.from_pandas(frame.value) for frame in at.dataframe]
     by_town = next(table for table in tables if "镇街代码" in table.columns)
     assert by_town["行数"].sum() == 7  # 2 per town + 1 with an unknown region code
-    aliases = next(table for table in tables if "表头写法" in table.columns)
+    unknown = next(table for table in tables if "最接近的字段" in table.columns)
+    assert unknown.select("表头写法", "最接近的字段").rows() == [
+        ("厂务公开落实情况", "厂务公开 open_affairs"),
+        ("联系电话", None),
+    ]
+    assert "2列表头未识别，未读入" in at.warning[0].value
+    aliases = next(table for table in tables if "对应字段" in table.columns)
     assert aliases.select("表头写法", "对应字段", "报表").rows() == [
         ("厂务公开落实情况", "厂务公开", "企业报表"),
         ("辖区企业总数", "企业数", "镇街汇总表"),

@@ -1,6 +1,8 @@
 """Headers a federation teaches: raw/reference/表头别名.csv (header as written → field code)
 makes the next load read a column it did not know, in a full load and in an incremental one,
-and refuses, with a reason, an alias naming a field that does not exist."""
+and refuses, with a reason, an alias naming a field that does not exist. Until then the
+column is named, with the field it most looks like, in the refresh's output and in the
+quarantine export's companion sheet."""
 
 from __future__ import annotations
 
@@ -9,9 +11,12 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
+from pipelines.cli import main as gonghui
 from pipelines.ingest import load
 from pipelines.ingest.uscc import check_char
+from tests.integration.conftest import copy_fixture, run_refresh
 
 TODAY = date(2026, 3, 31)
 HEADER = "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式,厂务公开落实情况"
@@ -97,3 +102,61 @@ def test_a_taught_header_is_read_from_the_next_load_on(tmp_path):
         warehouse,
         "select source_file, open_affairs from landing.enterprise_returns order by source_row, 1",
     ) == [("returns/东镇.csv", True), ("returns/东镇补报.csv", True), ("returns/东镇.csv", True)]
+
+
+def rename_header(path: Path, encoding: str, old: str, new: str) -> None:
+    mtime = path.stat().st_mtime
+    path.write_bytes(path.read_bytes().decode(encoding).replace(old, new).encode(encoding))
+    os.utime(path, (mtime, mtime))
+
+
+def test_unknown_and_taught_columns_through_refresh_and_export(tmp_path):
+    """End to end, through `gonghui refresh` and `gonghui export quarantine`: 东镇's 2025 file
+    heads its 厂务公开 column 厂务公开落实情况, which nobody taught; 南镇's corrected file
+    heads 会员实名制信息采集人数 实名登记会员, which the federation taught."""
+    raw = copy_fixture(tmp_path)
+    rename_header(raw / "returns" / "东镇2025年报.csv", "gbk", ",厂务公开,", ",厂务公开落实情况,")
+    south = raw / "returns" / "南镇2025 更正.csv"
+    rename_header(south, "utf-8-sig", ",会员实名制信息采集人数,", ",实名登记会员,")
+    (raw / "reference" / "表头别名.csv").write_text(
+        "表头,字段代码\n实名登记会员,members_registered\n", encoding="utf-8"
+    )
+
+    code, output = run_refresh(tmp_path, raw)
+
+    assert code == 0, output
+    unknown = [line for line in output.splitlines() if "未识别的列" in line]
+    assert unknown == [
+        "  ? 未识别的列，未读入 column not read: returns/东镇2025年报.csv“厂务公开落实情况”，"
+        "最接近的字段 closest field: 厂务公开 open_affairs"
+        "（如是某字段的写法，可在 raw/reference/表头别名.csv 中教给系统）"
+    ]
+    warehouse = tmp_path / "warehouse.duckdb"
+    current = "select uscc, {} from main.fct_enterprise_returns where region_code = '{}'"
+    # not read: unknown, which the returns' staging still turns into 否 (issue 13 item 1)
+    assert landed(
+        warehouse,
+        current.format("open_affairs", "990101001000") + " and period = '2025-12' order by 1",
+    ) == [
+        ("91330200MA0000001L", False),
+        ("91330200MA0000002P", False),
+        ("91330200MA0000003T", False),
+        ("91330200MA0000004X", False),
+    ]
+    assert landed(
+        warehouse, current.format("members_registered", "990201001000") + " order by 1"
+    ) == [
+        ("91330200MA00000077", 900),
+        ("91330200MA0000008A", 22),
+    ]
+    assert landed(
+        warehouse,
+        "select header, field_code, applies_to, source_file from main.mart_header_aliases",
+    ) == [("实名登记会员", "members_registered", "returns", "reference/表头别名.csv")]
+
+    out = tmp_path / "quarantine.xlsx"
+    args = ["export", "quarantine", "--out", str(out)]
+    assert gonghui([*args, "--publish-dir", str(tmp_path / "published")]) == 0
+    assert pl.read_excel(out, sheet_name="未识别的列").rows() == [
+        ("returns/东镇2025年报.csv", None, "厂务公开落实情况", "厂务公开 open_affairs")
+    ]

@@ -17,8 +17,10 @@ from pipelines.ingest.vocabulary import (
     TOTAL_LINE_MARKERS,
     Feed,
     alias_index,
+    closest_field,
     fold_header,
     undecorated,
+    unknown_columns,
 )
 
 RETURN_HEADER = "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式"
@@ -358,3 +360,29 @@ def test_undecorated_spellings_never_name_two_fields():
         for field in FIELDS_BY_FEED[feed]:
             for alias in field.aliases:
                 assert index[undecorated(fold_header(alias))] == field.name, (feed, alias)
+
+
+@pytest.mark.parametrize(
+    ("header", "closest"),
+    [
+        ("厂务公开落实情况", "open_affairs"),
+        ("会员实名登记人数", "members_registered"),
+        ("经营性质", "ownership"),
+        ("集体合同签定日期", "cba_signed_on"),
+        ("职工代表大会建立情况", "workers_congress"),
+        ("联系电话", None),
+        ("工会主席", None),  # 工会 alone is two characters in common: no hint
+    ],
+)
+def test_closest_field_of_an_unknown_header(header, closest):
+    field = closest_field(header, Feed.RETURNS)
+    assert (field.name if field else None) == closest
+
+
+def test_unknown_columns_of_an_audit_row_carry_their_hint():
+    assert unknown_columns("厂务公开落实情况,联系电话", "returns") == [
+        ("厂务公开落实情况", "厂务公开 open_affairs"),
+        ("联系电话", None),
+    ]
+    assert unknown_columns(None, "returns") == []
+    assert unknown_columns("备注2", "reference") == [("备注2", None)]

@@ -17,7 +17,13 @@ LISTS = [  # key, tab title, action types, what the list is
         ["cba_expiring", "wage_expiring"],
         "集体合同、工资专项集体合同已到期或90天内到期",
     ),
-    ("stopped", "停报企业", ["stopped_reporting"], "上期报送、本期未再报送的企业"),
+    ("stopped", "停报企业", ["stopped_reporting"], "上期报送、本期在全市各镇街都未再报送的企业"),
+    (
+        "moved",
+        "迁出企业",
+        ["moved_out"],
+        "上期在本镇街报送、本期在其他镇街报送的企业（说明中注明迁入地）",
+    ),
 ]
 
 ctx = context()
@@ -37,6 +43,8 @@ for tab, (key, title, _, about) in zip(tabs, LISTS, strict=True):
                 .alias("status_zh")
             )
             drop = ("action_type", "region_code")
+        elif key == "moved":  # action_zh names the town it moved to
+            drop = ("action_type", "region_code", "due_date", "days_left")
         else:
             drop = ("action_type", "region_code", "action_zh", "due_date", "days_left")
         table = zh(frame, drop=drop)

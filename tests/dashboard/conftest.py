@@ -276,6 +276,10 @@ def _write_rows(con: duckdb.DuckDBPyConnection, town_counts: dict) -> None:
             select period, 'stopped_reporting' as action_type, '停止报送' as action_zh,
                 * exclude (period), null as due_date, null as days_left
             from fct_enterprise_returns where right(uscc, 4) = '0001'
+            union all by name
+            select period, 'moved_out' as action_type, '已迁出，本期在西口街道报送' as action_zh,
+                * exclude (period), null as due_date, null as days_left
+            from fct_enterprise_returns where right(uscc, 4) = '0002'
         )
         select a.period, a.action_type, a.action_zh, a.uscc, a.enterprise_name, a.region_code,
             r.region_name, r.district_code, r.district_name, a.employees, a.due_date, a.days_left,

@@ -139,13 +139,18 @@ def test_actions_lists_and_excel(snapshot):
         f"未建会企业（{counts['no_union']}）",
         f"合同到期预警（{counts['cba_expiring']}）",
         f"停报企业（{counts['stopped_reporting']}）",
+        f"迁出企业（{counts['moved_out']}）",
     ]
     assert frame(at, 1)["状态"].to_list() == ["15天内到期"] * 3
     assert [b.label for b in at.download_button] == [
         "下载未建会企业（Excel）",
         "下载合同到期预警（Excel）",
         "下载停报企业（Excel）",
+        "下载迁出企业（Excel）",
     ]
+    moved = frame(at, 3)
+    assert moved.height == counts["moved_out"] > 0
+    assert set(moved["事项"]) == {"已迁出，本期在西口街道报送"}
 
 
 def test_quality_page_shows_audit_quarantine_and_reconciliation(snapshot):

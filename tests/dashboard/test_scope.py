@@ -48,13 +48,13 @@ def test_url_region_selects_the_region_for_city_wide_roles(snapshot):
 def test_town_user_action_downloads_hold_only_their_town(snapshot, downloads):
     at = open_page(login("xikou", query={"region": CITY}), "actions")
 
-    assert len(downloads) == 3
+    assert len(downloads) == 4
     for name, data in downloads.items():
         sheet = read_xlsx(data)
         assert set(sheet["镇街"]) <= {"溪口镇"}, name
         assert only_xikou(sheet["统一社会信用代码"]), name
     assert read_xlsx(downloads["未建会企业_溪口镇_2025-12.xlsx"]).height == 9
-    for index in range(3):
+    for index in range(4):
         assert set(frame(at, index)["镇街"]) <= {"溪口镇"}
 
 

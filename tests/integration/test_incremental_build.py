@@ -104,8 +104,15 @@ def test_incremental_refreshes_publish_exactly_what_a_full_rebuild_publishes(tmp
     )
     (raw / SOUTH_CORRECTION).unlink()
     refresh_incrementally(tmp_path, raw)
-    moved = snapshot_rows(tmp_path / "published")["fct_enterprise_returns"]
+    published = snapshot_rows(tmp_path / "published")
+    moved = published["fct_enterprise_returns"]
     assert [row[2] for row in moved if row[0] == EAST_MACHINERY and row[4] == "2025-12"] == [SOUTH]
+    # 东镇 2025 lists it as moved out (迁出), not as stopped reporting (停报)
+    assert [
+        (row[1], row[2])
+        for row in published["mart_actions"]
+        if row[3] == EAST_MACHINERY and row[1] in ("moved_out", "stopped_reporting")
+    ] == [("moved_out", "已迁出，本期在南镇报送")]
 
     # Round 3: 东镇 2025 is saved again (a later mtime, the same content), which makes
     # 东方机械 东镇's again and takes it out of 南镇 2025.

@@ -4,7 +4,8 @@
 -- population:
 --   returns           this period's current returns of the town
 --   previous_returns  the current returns of the town's previous period (int_town_periods),
---                     returned_again when the same enterprise returned in the town this period
+--                     returned_again when the same enterprise returned this period, in the
+--                     town or, having moved, in another town of the city
 
 -- A table, not a view: several models and tests read it, and a view would recompute it
 -- for each of them (at province scale, millions of rows each time). Incremental: only the
@@ -65,8 +66,7 @@ previous_returns as (
 
     left join enterprises as this_returns
         on
-            previous_returns.region_code = this_returns.region_code
-            and previous_returns.uscc = this_returns.uscc
+            previous_returns.uscc = this_returns.uscc
             and town_periods.period = this_returns.period
 
 ),

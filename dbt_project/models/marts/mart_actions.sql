@@ -2,7 +2,9 @@
 --   no_union           ≥25 employees and no union (未建会企业清单)
 --   cba_expiring       collective contract expiring within 90 days of period end, or expired
 --   wage_expiring      wage agreement likewise (到期预警)
---   stopped_reporting  returned in the town's previous period but not in this one
+--   stopped_reporting  returned in the town's previous period, and in no town this period
+--   moved_out          returned in the town's previous period, and this period in another town
+--                      (迁出: action_zh names the new town)
 -- Incremental: only the partitions to rebuild are listed again; a town's previous period is
 -- read whole.
 
@@ -125,22 +127,19 @@ wage_expiring as (
 
 ),
 
-stopped_reporting as (
+previous_and_this_returns as (
 
-    -- the previous period's row describes the enterprise that went missing
+    -- the previous period's row describes the enterprise; this period's, where it went
     select
         town_periods.period,
-        'stopped_reporting' as action_type,
-        '上期报送本期未报送' as action_zh,
         previous_returns.uscc,
         previous_returns.enterprise_name,
         previous_returns.region_code,
         previous_returns.employees,
-        cast(null as date) as due_date,
-        cast(null as integer) as days_left,
         previous_returns.source_file,
         previous_returns.sheet,
-        previous_returns.source_row
+        previous_returns.source_row,
+        this_returns.region_code as this_region_code
 
     from town_periods
 
@@ -151,11 +150,41 @@ stopped_reporting as (
 
     left join enterprises as this_returns
         on
-            previous_returns.region_code = this_returns.region_code
-            and previous_returns.uscc = this_returns.uscc
+            previous_returns.uscc = this_returns.uscc
             and town_periods.period = this_returns.period
 
-    where this_returns.uscc is null
+    where this_returns.region_code is distinct from previous_returns.region_code
+
+),
+
+stopped_or_moved as (
+
+    select
+        previous_and_this_returns.period,
+        case
+            when previous_and_this_returns.this_region_code is null then 'stopped_reporting'
+            else 'moved_out'
+        end as action_type,
+        case
+            when previous_and_this_returns.this_region_code is null then '上期报送本期未报送'
+            else '已迁出，本期在' || coalesce(
+                new_towns.region_name, previous_and_this_returns.this_region_code
+            ) || '报送'
+        end as action_zh,
+        previous_and_this_returns.uscc,
+        previous_and_this_returns.enterprise_name,
+        previous_and_this_returns.region_code,
+        previous_and_this_returns.employees,
+        cast(null as date) as due_date,
+        cast(null as integer) as days_left,
+        previous_and_this_returns.source_file,
+        previous_and_this_returns.sheet,
+        previous_and_this_returns.source_row
+
+    from previous_and_this_returns
+
+    left join region_hierarchy as new_towns
+        on previous_and_this_returns.this_region_code = new_towns.region_code
 
 ),
 
@@ -167,7 +196,7 @@ actions as (
     union all
     select * from wage_expiring
     union all
-    select * from stopped_reporting
+    select * from stopped_or_moved
 
 ),
 

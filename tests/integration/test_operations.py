@@ -153,12 +153,14 @@ def test_a_refresh_killed_at_any_point_leaves_the_last_snapshot_and_heals(city):
     for kill_after in (0.5, 3.0, 6.0, 9.0, 12.0):
         before = current_snapshot(city.published)
         refresh = city.start("refresh", "--full")
-        deadline = time.monotonic() + kill_after
-        while time.monotonic() < deadline:
-            started |= descendants(refresh.pid)
-            time.sleep(0.05)
-        refresh.send_signal(signal.SIGKILL)
-        refresh.wait(timeout=60)
+        try:
+            deadline = time.monotonic() + kill_after
+            while time.monotonic() < deadline:
+                started |= descendants(refresh.pid)
+                time.sleep(0.05)
+        finally:  # killed whatever happens, or it would hold the lock for the next tests
+            refresh.send_signal(signal.SIGKILL)
+            refresh.wait(timeout=60)
 
         survivor = current_snapshot(city.published)
         assert survivor is not None, kill_after
@@ -178,11 +180,13 @@ def test_a_refresh_killed_at_any_point_leaves_the_last_snapshot_and_heals(city):
 
 
 def children(pid: int) -> set[int]:
-    tasks = Path(f"/proc/{pid}/task")
+    """Child pids of every thread of `pid`; none once it is gone (it may go while we look:
+    /proc then answers ENOENT or ESRCH)."""
     found: set[int] = set()
-    for task in tasks.iterdir() if tasks.exists() else []:
-        with contextlib.suppress(FileNotFoundError):
-            found |= {int(child) for child in (task / "children").read_text().split()}
+    with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+                found |= {int(child) for child in (task / "children").read_text().split()}
     return found
 
 
@@ -196,7 +200,7 @@ def descendants(pid: int) -> set[int]:
 def alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0]
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):
         return False
     return state != "Z"
 

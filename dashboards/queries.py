@@ -218,11 +218,9 @@ def load_audit(scope: Scope) -> pl.DataFrame:
 def unknown_columns(audit: pl.DataFrame) -> pl.DataFrame:
     """One row per column the refresh did not read, of the files in `audit` (a
     `load_audit` result), with the known field it most looks like."""
-    rows = [
-        (file["source_file"], file["sheet"], header, closest)
-        for file in audit.iter_rows(named=True)
-        for header, closest in vocabulary.unknown_columns(file["unknown_columns"], file["feed"])
-    ]
+    rows = vocabulary.unknown_column_rows(
+        audit.select("source_file", "sheet", "feed", "unknown_columns").iter_rows()
+    )
     return pl.DataFrame(rows, schema=["文件", "工作表", "表头写法", "最接近的字段"], orient="row")
 
 

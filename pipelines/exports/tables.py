@@ -156,11 +156,7 @@ def _unknown_columns(con: duckdb.DuckDBPyConnection, predicate: str, params: lis
         f" where unknown_columns is not null {of_region} order by source_file, sheet",
         params=[*params, *params],
     ).fetchall()
-    rows = [
-        (source_file, sheet, header, closest)
-        for source_file, sheet, feed, joined in audit
-        for header, closest in vocabulary.unknown_columns(joined, feed)
-    ]
+    rows = vocabulary.unknown_column_rows(audit)
     return pl.DataFrame(rows, schema=list(UNKNOWN_COLUMNS_HEADERS), orient="row")
 
 

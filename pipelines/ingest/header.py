@@ -89,10 +89,15 @@ def parse_table(
     return ParsedTable(feed, header_rows, columns, data, missing)
 
 
+# What a raw/reference/ file may be, told apart by its headers.
+REFERENCE_FEEDS = (Feed.REF_REGIONS, Feed.REF_TARGETS, Feed.REF_HEADER_ALIASES)
+
+
 def parse_reference(grid: pl.DataFrame) -> ParsedTable:
-    """A raw/reference/ grid is regions or targets, whichever has its required headers."""
+    """A raw/reference/ grid is regions, targets or header aliases, whichever has its
+    required headers."""
     tables = []
-    for feed in (Feed.REF_REGIONS, Feed.REF_TARGETS, Feed.REF_HEADER_ALIASES):
+    for feed in REFERENCE_FEEDS:
         try:
             tables.append(parse_table(grid, feed))
         except UnreadableFile:
@@ -101,10 +106,7 @@ def parse_reference(grid: pl.DataFrame) -> ParsedTable:
         raise UnreadableFile(
             "header_not_found",
             "no regions, targets or header aliases header",
-            expected="；".join(
-                _expected(feed)
-                for feed in (Feed.REF_REGIONS, Feed.REF_TARGETS, Feed.REF_HEADER_ALIASES)
-            ),
+            expected="；".join(_expected(feed) for feed in REFERENCE_FEEDS),
         )
     return min(tables, key=lambda table: len(table.missing_required))
 

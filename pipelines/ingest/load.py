@@ -78,11 +78,12 @@ def ingest(
         }
         if plan.full:
             frames = validate_batch(references, first).frames
-            ref_codes, ref_towns = accepted_regions(frames["ref_regions"])
-            taught = taught_headers(frames["ref_header_aliases"])
+            regions, aliases = frames["ref_regions"], frames["ref_header_aliases"]
         else:
-            ref_codes, ref_towns = write.landed_regions(warehouse)
-            taught = taught_headers([write.landed_header_aliases(warehouse)])
+            landed_regions, landed_aliases = write.landed_references(warehouse)
+            regions, aliases = [landed_regions], [landed_aliases]
+        ref_codes, ref_towns = accepted_regions(regions)
+        taught = taught_headers(aliases)
         contexts = {
             **first,
             Feed.REF_TARGETS: context(seed_codes | ref_codes),

@@ -125,11 +125,10 @@ def summarise(load_id: str, outcomes: list[FileOutcome], plan: registry.Plan) ->
                 summary.unreadable.append(
                     (_label(outcome, sheet), sheet.error_code, sheet.message_zh or "")
                 )
-            joined = ",".join(sheet.unknown_columns)
             feed = sheet.feed.value if sheet.feed else None
             summary.unknown_columns += [
                 (_label(outcome, sheet), header, closest)
-                for header, closest in vocabulary.unknown_columns(joined, feed)
+                for header, closest in vocabulary.with_closest_fields(sheet.unknown_columns, feed)
             ]
             counts.rows_read += sheet.rows_read
             counts.rows_accepted += sheet.rows_accepted

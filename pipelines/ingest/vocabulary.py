@@ -10,9 +10,10 @@ bracketed units removed, so "职工人数（人）" and "职工 人数" both mat
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -269,22 +270,35 @@ def header_keys(text: str) -> tuple[str, str]:
     return folded, undecorated(folded)
 
 
+@functools.cache
+def _shipped_spellings(feed: Feed) -> tuple[tuple[str, str, Field], ...]:
+    """(folded, undecorated, field) of every alias the vocabulary ships for a feed."""
+    return tuple(
+        (fold_header(alias), undecorated(fold_header(alias)), field)
+        for field in FIELDS_BY_FEED[feed]
+        for alias in field.aliases
+    )
+
+
+@functools.cache
+def _shipped_index(feed: Feed) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for folded, _, field in _shipped_spellings(feed):
+        index.setdefault(folded, field.name)
+    loose: dict[str, set[str]] = {}
+    for _, bare, field in _shipped_spellings(feed):
+        loose.setdefault(bare, set()).add(field.name)
+    for key, fields in loose.items():
+        if len(fields) == 1:
+            index.setdefault(key, fields.pop())
+    return index
+
+
 def alias_index(feed: Feed, taught: Mapping[str, str] | None = None) -> dict[str, str]:
     """Folded alias → canonical field name for one feed, and each alias undecorated, unless
     that names two fields. `taught` (folded header → field, from raw/reference/表头别名.csv)
     comes first: a federation's own word on its own forms."""
-    index: dict[str, str] = {}
-    for field in FIELDS_BY_FEED[feed]:
-        for alias in field.aliases:
-            index.setdefault(fold_header(alias), field.name)
-    loose: dict[str, set[str]] = {}
-    for field in FIELDS_BY_FEED[feed]:
-        for alias in field.aliases:
-            loose.setdefault(undecorated(fold_header(alias)), set()).add(field.name)
-    for key, fields in loose.items():
-        if len(fields) == 1:
-            index.setdefault(key, fields.pop())
-    return index | dict(taught or {})
+    return _shipped_index(feed) | dict(taught or {})
 
 
 # How alike an unknown header and a known spelling must be for the spelling's field to be
@@ -299,27 +313,42 @@ def closest_field(header: str, feed: Feed) -> Field | None:
     the federation teaching the header; None when nothing is alike."""
     key = undecorated(fold_header(header))
     best: tuple[float, Field] | None = None
-    for field in FIELDS_BY_FEED[feed]:
-        for alias in field.aliases:
-            matcher = difflib.SequenceMatcher(None, key, undecorated(fold_header(alias)))
-            common = sum(block.size for block in matcher.get_matching_blocks())
-            ratio = matcher.ratio()
-            alike = ratio >= CLOSEST_MIN_RATIO and common >= CLOSEST_MIN_COMMON
-            if alike and (best is None or ratio > best[0]):
-                best = (ratio, field)
+    for _, bare, field in _shipped_spellings(feed):
+        matcher = difflib.SequenceMatcher(None, key, bare)
+        common = sum(block.size for block in matcher.get_matching_blocks())
+        ratio = matcher.ratio()
+        alike = ratio >= CLOSEST_MIN_RATIO and common >= CLOSEST_MIN_COMMON
+        if alike and (best is None or ratio > best[0]):
+            best = (ratio, field)
     return best[1] if best else None
 
 
 def unknown_columns(joined: str | None, feed: str | None) -> list[tuple[str, str | None]]:
-    """(header as written, "standard header field_code" of the closest field or None) of the
-    unknown columns a load audit row lists (comma-joined)."""
-    headers = [header for header in (joined or "").split(",") if header]
+    """`with_closest_fields` of the unknown columns a load audit row lists (comma-joined)."""
+    return with_closest_fields([header for header in (joined or "").split(",") if header], feed)
+
+
+def with_closest_fields(headers: Sequence[str], feed: str | None) -> list[tuple[str, str | None]]:
+    """(header as written, "standard header field_code" of the closest field or None) of
+    unknown headers of a feed."""
     if feed not in {f.value for f in TAUGHT_FEEDS}:
         return [(header, None) for header in headers]
     hints = [closest_field(header, Feed(feed)) for header in headers]
     return [
         (header, f"{hint.header} {hint.name}" if hint else None)
         for header, hint in zip(headers, hints, strict=True)
+    ]
+
+
+def unknown_column_rows(
+    audit_rows: Iterable[tuple[str, str | None, str | None, str | None]],
+) -> list[tuple[str, str | None, str, str | None]]:
+    """(source file, sheet, header as written, closest field) of every unknown column of the
+    load audit rows given as (source file, sheet, feed, unknown_columns)."""
+    return [
+        (source_file, sheet, header, closest)
+        for source_file, sheet, feed, joined in audit_rows
+        for header, closest in unknown_columns(joined, feed)
     ]
 
 

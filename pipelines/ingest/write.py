@@ -97,23 +97,16 @@ def insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> N
     con.unregister(view)  # lets the batch's memory go
 
 
-def landed_regions(warehouse: Path) -> tuple[frozenset[str], frozenset[str]]:
-    """(all codes, town codes) of the reference regions already in the landing table."""
+def landed_references(warehouse: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The reference regions and header aliases already in the landing tables, as the
+    validator accepted them (aliases in correction order)."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = con.execute(f"select region_code, region_level from {SCHEMA}.ref_regions").fetchall()
-    return (
-        frozenset(code for code, _ in rows),
-        frozenset(code for code, level in rows if level == "town"),
-    )
-
-
-def landed_header_aliases(warehouse: Path) -> pl.DataFrame:
-    """The header aliases already in the landing table, in correction order."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return con.sql(
+        regions = con.sql(f"select region_code, region_level from {SCHEMA}.ref_regions").pl()
+        aliases = con.sql(
             f"select header, field_code, applies_to from {SCHEMA}.ref_header_aliases "
             "order by file_mtime, source_file, source_row"
         ).pl()
+    return regions, aliases
 
 
 def record_all_partitions(con: duckdb.DuckDBPyConnection, load_id: str) -> None:

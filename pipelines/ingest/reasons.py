@@ -152,6 +152,11 @@ ROW_REASONS: dict[str, Reason] = {
         "“Feeds and headers”（如 open_affairs、members_registered）",
         "field code '{value}' is not a field of {feed_en}; this header alias is not used",
     ),
+    "alias_takes_known_header": Reason(
+        "表头“{value}”已是字段 {owner} 的标准写法，不能教为 {taught}；此表头别名未采用",
+        "header '{value}' is a standard spelling of field {owner} and cannot be taught as "
+        "{taught}; this header alias is not used",
+    ),
     "alias_feed_unknown": Reason(
         _CELL + "不是报表名称，请填写“企业报表”或“镇街汇总表”（留空即企业报表）",
         "{field} '{value}' is not a feed: write 企业报表 (returns) or 镇街汇总表 (summaries)",

@@ -19,7 +19,16 @@ import polars as pl
 
 from pipelines.ingest import reasons
 from pipelines.ingest.normalise import FAST_PATHS, NORMALISERS, Parsed
-from pipelines.ingest.vocabulary import FEED_ZH, FIELDS_BY_FEED, TAUGHT_FEEDS, Feed, Field, Kind
+from pipelines.ingest.vocabulary import (
+    FEED_ZH,
+    FIELDS_BY_FEED,
+    TAUGHT_FEEDS,
+    Feed,
+    Field,
+    Kind,
+    fold_header,
+    shipped_headers,
+)
 
 
 @dataclass(frozen=True)
@@ -303,6 +312,22 @@ def _row_checks(
                 "alias_field_unknown",
                 ~named.is_in(_TAUGHT_FIELDS),
                 {"feed": feed_zh, "feed_en": applies_to},
+            )
+        )
+        # A header that already names a field as shipped stays that field's: taught to
+        # another, it would empty that column in every file (统一社会信用代码 → members would
+        # refuse every return for a missing credit code).
+        folded = _value("header").map_elements(fold_header, return_dtype=pl.String)
+        owner = pl.concat_str(applies_to, pl.lit(":"), folded).replace_strict(
+            shipped_headers(), default=None, return_dtype=pl.String
+        )
+        taught = _value("field_code").str.to_lowercase()
+        checks.append(
+            _Check(
+                "header",
+                "alias_takes_known_header",
+                owner.is_not_null() & (owner != taught),
+                {"owner": owner, "taught": taught},
             )
         )
     if "kpi" in names and context.known_kpis:

@@ -282,15 +282,31 @@ def _shipped_spellings(feed: Feed) -> tuple[tuple[str, str, Field], ...]:
 
 @functools.cache
 def _shipped_index(feed: Feed) -> dict[str, str]:
-    index: dict[str, str] = {}
-    for folded, _, field in _shipped_spellings(feed):
-        index.setdefault(folded, field.name)
+    index = {folded: field.name for folded, field in _shipped_index_exact(feed).items()}
     loose: dict[str, set[str]] = {}
     for _, bare, field in _shipped_spellings(feed):
         loose.setdefault(bare, set()).add(field.name)
     for key, fields in loose.items():
         if len(fields) == 1:
             index.setdefault(key, fields.pop())
+    return index
+
+
+def shipped_headers() -> dict[str, str]:
+    """ "feed:folded header" → field of every exact spelling the vocabulary ships for the feeds
+    a federation may teach: a taught alias must not take one of these from its field."""
+    return {
+        f"{feed.value}:{folded}": field.name
+        for feed in TAUGHT_FEEDS
+        for folded, field in _shipped_index_exact(feed).items()
+    }
+
+
+@functools.cache
+def _shipped_index_exact(feed: Feed) -> dict[str, Field]:
+    index: dict[str, Field] = {}
+    for folded, _, field in _shipped_spellings(feed):
+        index.setdefault(folded, field)
     return index
 
 

@@ -104,6 +104,40 @@ def test_a_taught_header_is_read_from_the_next_load_on(tmp_path):
     ) == [("returns/东镇.csv", True), ("returns/东镇补报.csv", True), ("returns/东镇.csv", True)]
 
 
+def test_a_careless_or_broken_alias_file_fails_itself_not_the_returns(tmp_path):
+    """Teaching 统一社会信用代码 as another field would refuse every return for a missing
+    credit code: that line is quarantined, and a second alias file of binary junk is
+    refused alone; the returns load as before."""
+    raw, warehouse = tmp_path / "raw", tmp_path / "wh.duckdb"
+    (raw / "returns").mkdir(parents=True)
+    (raw / "reference").mkdir()
+    write_returns(raw, "东镇.csv", [1, 2], mtime=1_700_000_000)
+    (raw / "reference" / "表头别名.csv").write_text(
+        "表头,字段代码\n统一社会信用代码,members\n厂务公开落实情况,open_affairs\n",
+        encoding="utf-8",
+    )
+    (raw / "reference" / "表头别名2.csv").write_bytes(b"\x00\xff" * 500)
+
+    load.ingest(raw, warehouse, TODAY, seeds_dir=seeds(tmp_path))
+
+    assert landed(
+        warehouse,
+        "select source_file, status, rows_read, rows_accepted, rows_quarantined"
+        " from landing.load_audit order by source_file",
+    ) == [
+        ("reference/表头别名.csv", "loaded", 2, 1, 1),
+        ("reference/表头别名2.csv", "unreadable", 0, 0, 0),
+        ("returns/东镇.csv", "loaded", 2, 2, 0),
+    ]
+    assert landed(warehouse, "select field, reason_code from landing.quarantine") == [
+        ("header", "alias_takes_known_header")
+    ]
+    assert landed(warehouse, "select open_affairs from landing.enterprise_returns") == [
+        (True,),
+        (True,),
+    ]
+
+
 def rename_header(path: Path, encoding: str, old: str, new: str) -> None:
     mtime = path.stat().st_mtime
     path.write_bytes(path.read_bytes().decode(encoding).replace(old, new).encode(encoding))

@@ -309,6 +309,31 @@ LANDING = {
 }
 
 
+def test_a_header_alias_cannot_take_a_standard_header_from_its_field():
+    source = table(
+        [
+            {"header": "统一社会信用代码", "field_code": "members", "applies_to": None},
+            {"header": "职工 人数（人）", "field_code": "members", "applies_to": None},
+            {"header": "职工人数", "field_code": "employees", "applies_to": None},
+            {"header": "企业数", "field_code": "members", "applies_to": "镇街汇总表"},
+            {"header": "职工", "field_code": "members", "applies_to": None},
+        ]
+    )
+    result = validate(Feed.REF_HEADER_ALIASES, source, CONTEXT)
+
+    # rows 4–5 would empty a shipped column of the returns, 7 one of the summaries; 6 repeats
+    # its field's own spelling; 8 is only a decoration-tolerant guess
+    assert problems(result) == [
+        (4, "header", "alias_takes_known_header"),
+        (5, "header", "alias_takes_known_header"),
+        (7, "header", "alias_takes_known_header"),
+    ]
+    assert [row[0] for row in result.accepted.rows()] == [6, 8]
+    assert result.quarantine["message_zh"][0] == (
+        "表头“统一社会信用代码”已是字段 uscc 的标准写法，不能教为 members；此表头别名未采用"
+    )
+
+
 def test_header_aliases_name_a_known_field_of_a_known_feed():
     source = table(
         [
@@ -620,6 +645,7 @@ def test_the_codes_other_modules_rely_on_exist():
         "kpi_unknown",
         "alias_field_unknown",
         "alias_feed_unknown",
+        "alias_takes_known_header",
         "signed_in_future",
         "text_garbled",
     ]

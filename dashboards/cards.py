@@ -1,11 +1,20 @@
-"""KPI cards: value, target, gap (red below target, green when met), change on last year."""
+"""KPI cards: value, target, gap (red below target, green when met), change on last year,
+and how many enterprises reported the KPI when not all did."""
 
 from __future__ import annotations
 
 import polars as pl
 import streamlit as st
 
-from dashboards.formatting import fmt_change, fmt_count, fmt_enterprises, fmt_persons, fmt_value
+from dashboards.formatting import (
+    fmt_change,
+    fmt_count,
+    fmt_coverage,
+    fmt_enterprises,
+    fmt_kpi_value,
+    fmt_persons,
+    fmt_value,
+)
 
 # Which KPIs get a card, in this order; their labels come from kpi_definitions.
 CARD_KPIS = [
@@ -30,7 +39,7 @@ def _card(definition: dict, row: dict | None) -> None:
     # delta_color "normal" colours a string delta by its sign: "-…" red, "+…" green.
     st.metric(
         definition["name_zh"],
-        fmt_value(row["value"], unit),
+        fmt_kpi_value(row, unit),
         delta=None if target is None else fmt_change(row["gap"], unit),
         delta_color="normal",
         border=True,
@@ -41,6 +50,8 @@ def _card(definition: dict, row: dict | None) -> None:
     )
     target_zh = "未设目标" if target is None else f"目标 {fmt_value(target, unit)}"
     st.caption(f"{target_zh}　·　同比 {fmt_change(row['yoy_change'], unit)}")
+    if coverage := fmt_coverage(row):
+        st.caption(f"（{coverage}）")
 
 
 def render_cards(definitions: pl.DataFrame, kpi_rows: pl.DataFrame) -> None:

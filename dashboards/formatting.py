@@ -51,6 +51,27 @@ def fmt_value(value: float | None, unit: str) -> str:
     return _fmt_count(value, _COUNT_SUFFIX.get(unit, ""))
 
 
+NOT_REPORTED = "未报"
+
+
+def fmt_kpi_value(row: dict, unit: str) -> str:
+    """A mart_kpi row's value; "未报" where enterprises are in its scope and none of them
+    reported what the KPI needs (not 0%, not "—")."""
+    nobody_reported = row.get("reported_enterprises") == 0
+    if _missing(row["value"]) and nobody_reported and (row.get("in_scope_enterprises") or 0) > 0:
+        return NOT_REPORTED
+    return fmt_value(row["value"], unit)
+
+
+def fmt_coverage(row: dict) -> str:
+    """How many of the enterprises in a KPI's scope reported it, when not all did:
+    "9家中6家；3家未报此项" (the value is computed over the 6); "" when all did."""
+    reported, in_scope = row.get("reported_enterprises"), row.get("in_scope_enterprises")
+    if _missing(reported) or _missing(in_scope) or reported >= in_scope:
+        return ""
+    return f"{round(in_scope):,}家中{round(reported):,}家；{round(in_scope - reported):,}家未报此项"
+
+
 def fmt_change(value: float | None, unit: str) -> str:
     """A signed difference in a KPI's unit: points for rates, "+1,200人" for counts."""
     if unit == "pct":

@@ -137,31 +137,42 @@ def listed_kpis() -> set[str]:
     return set(frame["kpi"].to_list())
 
 
-def _kpi_filters(kpi: str) -> tuple[str, str]:
-    """(denominator condition, numerator condition) of a KPI on fct_enterprise_returns, from
-    the KPI table in the snapshot (kpi_definitions). Without a denominator condition every
-    enterprise is listed; without a numerator condition, or for a KPI that does not count
-    this period's returns, none is marked counted (null)."""
+def _kpi_filters(kpi: str) -> tuple[str, str, str]:
+    """(denominator condition, numerator condition, reports condition) of a KPI on
+    fct_enterprise_returns, from the KPI table in the snapshot (kpi_definitions). Without a
+    denominator condition every enterprise is listed; without a numerator condition, or for
+    a KPI that does not count this period's returns, none is marked counted (null). An
+    enterprise reports the KPI when none of its inputs is in its unknown_fields."""
     frame = query(
-        "select denominator_filter, numerator_filter from kpi_definitions"
+        "select denominator_filter, numerator_filter, inputs from kpi_definitions"
         " where kpi = ? and population = 'returns'",
         [kpi],
     )
-    denominator, numerator = frame.row(0) if frame.height else (None, None)
-    return denominator or "true", numerator or "null"
+    denominator, numerator, inputs = frame.row(0) if frame.height else (None, None, None)
+    known = [
+        f"coalesce(',' || unknown_fields || ',', '') not like '%,{field},%'"
+        for field in (inputs or "").split(",")
+        if field
+    ]
+    reports = " and ".join([f"({denominator or 'true'})", *known])
+    return denominator or "true", numerator or "null", reports
 
 
 def enterprises(scope: Scope, region_code: str, period: str, kpi: str) -> pl.DataFrame:
-    """The enterprises behind a KPI of a region: its denominator, flagged `counted` when in
-    the numerator. Town users only ever get rows of their own town."""
-    denominator, numerator = _kpi_filters(kpi)
+    """The enterprises behind a KPI of a region: its denominator (with those that might be
+    in it: an unknown ownership), `reports_kpi` when the enterprise reported what the KPI
+    needs, flagged `counted` when in the numerator (null when it did not report). Town users
+    only ever get rows of their own town."""
+    denominator, numerator, reports = _kpi_filters(kpi)
     where, params = _where(scope, region_code, "e.region_code")
     return query(
         "select uscc, enterprise_name, e.region_code, r.region_name, r.district_name,"
         " ownership, employees, members, union_form, has_union, cba_in_force, wage_in_force,"
-        f" {numerator} as counted{_lineage(scope)}"
+        f" coalesce({reports}, false) as reports_kpi,"
+        f" case when coalesce({reports}, false) then {numerator} end as counted"
+        f"{_lineage(scope)}"
         " from fct_enterprise_returns as e left join dim_region as r using (region_code)"
-        f" where e.period = ? and ({denominator}) and {where}"
+        f" where e.period = ? and coalesce({denominator}, true) and {where}"
         " order by counted nulls first, employees desc, uscc",
         [period, *params],
     )
@@ -190,6 +201,21 @@ def quarantine(scope: Scope, region_code: str | None = None) -> pl.DataFrame:
         " from mart_quarantine as q left join dim_region as r using (region_code)"
         f" where {where}"
         " order by q.source_file, q.source_row, q.field",
+        params,
+    )
+
+
+def field_issues(scope: Scope) -> pl.DataFrame:
+    """Field issues of current returns: the enterprise counts, one field is unknown, capped
+    or read to the month (raw rows: not for leaders)."""
+    scope.require("quality")
+    where, params = _where(scope, None, "f.region_code")
+    return query(
+        "select f.region_code, r.region_name, f.period, f.uscc, f.source_file, f.sheet,"
+        " f.source_row, f.field, f.value, f.outcome, f.reason_code, f.message_zh"
+        " from mart_field_issues as f left join dim_region as r using (region_code)"
+        f" where f.is_current and {where}"
+        " order by f.source_file, f.source_row, f.field",
         params,
     )
 

@@ -6,7 +6,15 @@ import polars as pl
 import streamlit as st
 
 from dashboards.chart import ranking_chart
-from dashboards.formatting import MISSING, fmt_attained, fmt_change, fmt_count, fmt_value
+from dashboards.formatting import (
+    MISSING,
+    fmt_attained,
+    fmt_change,
+    fmt_count,
+    fmt_enterprises,
+    fmt_kpi_value,
+    fmt_value,
+)
 
 
 def ranking_table(
@@ -15,7 +23,8 @@ def ranking_table(
     """Display frame (strings as printed in reports) from mart_kpi rows already in rank order.
 
     Numerator and denominator columns are named by kpi_definitions; a KPI without a
-    denominator (a plain count) gets no denominator column.
+    denominator (a plain count) gets no denominator column. Where some enterprises did not
+    report the KPI, a 未报此项 column counts them (the value is over the others).
     """
     unit = definition["unit"]
     counts = [
@@ -30,19 +39,31 @@ def ranking_table(
         {
             "排名": MISSING if r[rank_column] is None else str(r[rank_column]),
             region_label: r["region_name"],
-            definition["name_zh"]: fmt_value(r["value"], unit),
+            definition["name_zh"]: fmt_kpi_value(r, unit),
             "目标": fmt_value(r["target"], unit),
             "差距": fmt_change(r["gap"], unit),
             "达标": fmt_attained(r["gap"]),
         }
         | ({"所属区（县）": r["district_name"]} if "district_name" in r else {})
         | {label: fmt_count(r[field], label) for label, field in counts}
+        | {NOT_REPORTED_COLUMN: fmt_enterprises(_unreported(r))}
         for r in rows.iter_rows(named=True)
     ]
     columns = ["排名", region_label, definition["name_zh"], "目标", "差距", "达标"]
     columns += ["所属区（县）"] if "district_name" in rows.columns else []
     columns += [label for label, _ in counts]
+    if any(_unreported(r) for r in rows.iter_rows(named=True)):
+        columns.append(NOT_REPORTED_COLUMN)
     return pl.DataFrame(records, schema=dict.fromkeys(columns, pl.String))
+
+
+NOT_REPORTED_COLUMN = "未报此项"
+
+
+def _unreported(row: dict) -> int:
+    """Enterprises in the KPI's scope that did not report what it needs."""
+    in_scope, reported = row.get("in_scope_enterprises"), row.get("reported_enterprises")
+    return 0 if in_scope is None or reported is None else in_scope - reported
 
 
 def pick_kpi(

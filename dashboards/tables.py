@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from pipelines.ingest.reasons import FIELD_OUTCOME_ZH
+
 UNION_FORM_ZH = {"single": "单独建会", "joint": "联合建会", "none": "未建会"}
 
 COLUMNS_ZH = {
@@ -30,16 +32,20 @@ COLUMNS_ZH = {
     "message_zh": "说明",
     "message_en": "Message",
     "row_data": "原始行",
+    "outcome": "处理",
     "source_file": "来源文件",
     "sheet": "工作表",
     "source_row": "行号",
 }
 
 
-def _yes_no(column: str) -> pl.Expr:
+NOT_REPORTED_ZH = "未报此项"
+
+
+def _yes_no(column: str, missing: str = "—") -> pl.Expr:
     return (
-        pl.when(pl.col(column)).then(pl.lit("是")).when(pl.col(column).is_null()).then(pl.lit("—"))
-        .otherwise(pl.lit("否")).alias(column)
+        pl.when(pl.col(column)).then(pl.lit("是")).when(pl.col(column).is_null())
+        .then(pl.lit(missing)).otherwise(pl.lit("否")).alias(column)
     )  # fmt: skip
 
 
@@ -51,9 +57,11 @@ def zh(frame: pl.DataFrame, drop: tuple[str, ...] = ()) -> pl.DataFrame:
         exprs.append(
             pl.col("union_form").replace_strict(UNION_FORM_ZH, default=pl.col("union_form"))
         )
-    exprs += [
-        _yes_no(c) for c in ("cba_in_force", "wage_in_force", "counted") if c in frame.columns
-    ]
+    exprs += [_yes_no(c) for c in ("cba_in_force", "wage_in_force") if c in frame.columns]
+    if "outcome" in frame.columns:
+        exprs.append(pl.col("outcome").replace_strict(FIELD_OUTCOME_ZH, default=pl.col("outcome")))
+    if "counted" in frame.columns:  # null: the enterprise did not report what the KPI needs
+        exprs.append(_yes_no("counted", missing=NOT_REPORTED_ZH))
     if exprs:
         frame = frame.with_columns(exprs)
     return frame.rename({c: COLUMNS_ZH[c] for c in frame.columns if c in COLUMNS_ZH})

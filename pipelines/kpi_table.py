@@ -56,10 +56,12 @@ class Kpi:
     denominator_zh: str | None = None
     summary: Summary | None = None
     needs_previous_period: bool = False
+    inputs: tuple[str, ...] = ()  # return fields; an enterprise missing one has not reported it
 
 
 def _kpi(entry: dict) -> Kpi:
     summary = entry.pop("summary", None)
+    entry["inputs"] = tuple(entry.pop("inputs", ()))
     denominator = entry.pop("denominator", None)
     return Kpi(
         numerator=Count(**entry.pop("numerator")),

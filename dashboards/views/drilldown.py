@@ -6,7 +6,7 @@ import streamlit as st
 from dashboards import queries
 from dashboards.context import context, go_to_region
 from dashboards.excel import download
-from dashboards.formatting import fmt_count, fmt_period, fmt_value
+from dashboards.formatting import fmt_count, fmt_coverage, fmt_kpi_value, fmt_period
 from dashboards.ranking import pick_kpi, ranking_table
 from dashboards.regions import LEVEL_ZH, by_code, children
 from dashboards.tables import zh
@@ -28,7 +28,9 @@ st.subheader(" › ".join(r.name for r in reversed(chain)) + f"　{fmt_period(pe
 mart = queries.region_kpis(region.code, period).filter(pl.col("kpi") == kpi)
 if mart.height:
     row = mart.row(0, named=True)
-    st.metric(definition["name_zh"], fmt_value(row["value"], unit), border=True)
+    st.metric(definition["name_zh"], fmt_kpi_value(row, unit), border=True)
+    if coverage := fmt_coverage(row):
+        st.caption(f"（{coverage}：按报了此项的企业计算）")
 
 kids = children(ctx.regions, region.code) if ctx.scope.town is None else []
 if kids:
@@ -54,9 +56,11 @@ listed_zh = definition["denominator_zh"] or "在报企业"
 st.markdown(f"**{region.name}的企业名单**（{listed_zh}）")
 frame = queries.enterprises(ctx.scope, region.code, period, kpi)
 counted = frame.filter(pl.col("counted").fill_null(False)).height
+unreported = frame.filter(~pl.col("reports_kpi")).height
 st.caption(
     f"{listed_zh} {fmt_count(frame.height, '企业')}，"
     f"其中{definition['numerator_zh']} {fmt_count(counted, '企业')}"
+    + (f"，未报此项 {fmt_count(unreported, '企业')}" if unreported else "")
 )
 show = st.radio(
     "显示", ["all", "not_counted", "counted"], horizontal=True, key="drill_filter",
@@ -64,7 +68,7 @@ show = st.radio(
 )  # fmt: skip
 if show != "all":
     frame = frame.filter(pl.col("counted").fill_null(False) == (show == "counted"))
-table = zh(frame, drop=("region_code", "has_union"))
+table = zh(frame, drop=("region_code", "has_union", "reports_kpi"))
 st.dataframe(table, hide_index=True)
 download(
     table, "下载企业名单（Excel）", f"企业名单_{region.name}_{period}_{kpi}.xlsx", "drill_download"

@@ -1,4 +1,5 @@
-"""数据质量 (analysts; town users see their own town): refresh, files, quarantine, reconciliation."""
+"""数据质量 (analysts; town users see their own town): refresh, files, quarantine, field
+issues, reconciliation."""
 
 import polars as pl
 import streamlit as st
@@ -8,6 +9,7 @@ from dashboards.context import context
 from dashboards.excel import download
 from dashboards.formatting import fmt_period, fmt_timestamp
 from dashboards.tables import zh
+from pipelines.ingest.reasons import FIELD_OUTCOME_ZH
 
 ctx = context()
 ctx.scope.require("quality")
@@ -99,6 +101,28 @@ else:
     table = zh(mine)
     st.dataframe(table, hide_index=True)
     download(table, "下载本镇街隔离记录（Excel）", f"隔离记录_{names[code]}.xlsx", "dl_quarantine")
+
+st.subheader("字段问题")
+issues = queries.field_issues(ctx.scope)
+if issues.is_empty():
+    st.success("已接受的行中没有字段问题")
+else:
+    st.caption(
+        f"{issues['source_row'].n_unique():,}行已接受、企业照常统计，但有一项填写有问题："
+        "该项按未报计（需要它的指标把这家企业算作未报此项），或按上限、按月份计。"
+    )
+    st.dataframe(
+        issues.group_by("reason_code", "outcome").agg(
+            pl.first("message_zh").alias("示例说明"), pl.len().alias("行数")
+        ).sort("行数", descending=True).with_columns(
+            pl.col("outcome").replace_strict(FIELD_OUTCOME_ZH, default=pl.col("outcome"))
+        ).rename({"reason_code": "原因代码", "outcome": "处理"}),
+        hide_index=True,
+    )  # fmt: skip
+    issue_table = zh(issues)
+    with st.expander("全部字段问题"):
+        st.dataframe(issue_table, hide_index=True)
+    download(issue_table, "下载字段问题（Excel）", "字段问题.xlsx", "dl_field_issues")
 
 st.subheader(f"镇街汇总表核对　{fmt_period(ctx.period)}")
 region = ctx.scope.town if town_only else None

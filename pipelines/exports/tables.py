@@ -9,12 +9,14 @@ import polars as pl
 import xlsxwriter
 
 from pipelines.exports import quarantine_file
-from pipelines.ingest import vocabulary
+from pipelines.ingest import reasons, vocabulary
 from pipelines.warehouse.publish import current_snapshot
 
 KPI_COLUMNS = (
     "region_code, region_name, region_level, period, kpi, numerator, denominator, "
-    "round(value, 2) as value, target, round(gap, 2) as gap, "
+    "round(value, 2) as value, reported_enterprises, in_scope_enterprises, "
+    "in_scope_enterprises - reported_enterprises as unreported_enterprises, "
+    "target, round(gap, 2) as gap, "
     "round(value_last_year, 2) as value_last_year, round(yoy_change, 2) as yoy_change"
 )
 
@@ -49,6 +51,19 @@ RECONCILIATION_COLUMNS = {
     "source_file": "来源文件 source_file",
     "source_row": "行号 row",
 }
+FIELD_ISSUE_COLUMNS = {
+    "town": "镇街",
+    "source_file": "原文件 source_file",
+    "sheet": "原工作表 sheet",
+    "source_row": "原行号 row",
+    "uscc": "统一社会信用代码 uscc",
+    "field_zh": "字段",
+    "value": "填写值 value",
+    "outcome_zh": "处理",
+    "message_zh": "原因",
+    "reason_code": "原因代码 reason_code",
+}
+FIELD_ISSUES_SHEET = "字段问题"
 # Export tables: one table, or (XLSX only) several sheets by name.
 Tables = pl.DataFrame | dict[str, pl.DataFrame]
 UNKNOWN_COLUMNS_SHEET = "未识别的列"
@@ -132,13 +147,41 @@ def quarantine(
             params=[*params, include_resolved],
         ).pl()
         unknown = _unknown_columns(con, predicate, params)
+        field_issues = _field_issues(con, predicate, params)
     rows = quarantine_file.clerk_rows(problems, with_resolved=include_resolved)
     if not per_town:
         return quarantine_file.as_table(rows, town_column=region is None)
     sheets = quarantine_file.by_sheet(rows) if rows else {}
-    if unknown.height:  # the companion sheet: columns no row of these files was read from
+    # the companion sheets: fields of accepted rows taken as not reported (or capped, or
+    # read to the month), and columns no row of these files was read from
+    if field_issues.height:
+        sheets[FIELD_ISSUES_SHEET] = field_issues
+    if unknown.height:
         sheets[UNKNOWN_COLUMNS_SHEET] = unknown
     return sheets or quarantine_file.as_table(rows, town_column=region is None)
+
+
+def _field_issues(con: duckdb.DuckDBPyConnection, predicate: str, params: list) -> pl.DataFrame:
+    """Field issues of the region's current returns, with the field and outcome in Chinese."""
+    issues = con.sql(
+        f"""
+        select coalesce(r.region_name || ' ' || f.region_code, f.region_code) as town,
+            f.source_file, f.sheet, f.source_row, f.uscc, f.field, f.value, f.outcome,
+            f.message_zh, f.reason_code
+        from mart_field_issues f
+        left join dim_region r using (region_code)
+        where f.is_current and ({predicate})
+        order by f.region_code, f.source_file, f.source_row, f.field
+        """,
+        params=params,
+    ).pl()
+    headers = {f.name: f.header for f in vocabulary.FIELDS_BY_FEED[vocabulary.Feed.RETURNS]}
+    return issues.with_columns(
+        pl.col("field").replace_strict(headers, default=pl.col("field")).alias("field_zh"),
+        pl.col("outcome")
+        .replace_strict(reasons.FIELD_OUTCOME_ZH, default=pl.col("outcome"))
+        .alias("outcome_zh"),
+    ).select(pl.col(name).alias(header) for name, header in FIELD_ISSUE_COLUMNS.items())
 
 
 def _unknown_columns(con: duckdb.DuckDBPyConnection, predicate: str, params: list) -> pl.DataFrame:

@@ -44,7 +44,8 @@ TABLES: dict[str, str] = {
     wage_rise_pct DOUBLE,
     workers_congress BOOLEAN,
     open_affairs BOOLEAN,
-    union_legal_person BOOLEAN""",
+    union_legal_person BOOLEAN,
+    unknown_fields VARCHAR""",
     "summary_returns": f"""{LINEAGE},
     region_code VARCHAR NOT NULL,
     region_name VARCHAR,
@@ -85,6 +86,17 @@ TABLES: dict[str, str] = {
     uscc VARCHAR,
     region_code VARCHAR,
     period VARCHAR""",
+    "field_issues": f"""{LINEAGE},
+    feed VARCHAR NOT NULL,
+    field VARCHAR NOT NULL,
+    value VARCHAR,
+    reason_code VARCHAR NOT NULL,
+    message_zh VARCHAR NOT NULL,
+    message_en VARCHAR NOT NULL,
+    outcome VARCHAR NOT NULL,
+    uscc VARCHAR,
+    region_code VARCHAR,
+    period VARCHAR""",
     "load_audit": """
     load_id VARCHAR,
     source_file VARCHAR NOT NULL,
@@ -100,6 +112,7 @@ TABLES: dict[str, str] = {
     rows_read BIGINT NOT NULL,
     rows_accepted BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL,
+    rows_with_field_issues BIGINT NOT NULL,
     unknown_columns VARCHAR,
     loaded_at TIMESTAMP""",
 }
@@ -138,3 +151,11 @@ def create_landing_tables(con: duckdb.DuckDBPyConnection, *, replace: bool = Fal
         con.execute(f"{verb} {SCHEMA}.{name} ({columns})")
     for name, columns in KEPT_TABLES.items():
         con.execute(f"create table if not exists {SCHEMA}.{name} ({columns})")
+        for column in _added_columns(columns):  # a column added since the table was made
+            con.execute(f"alter table {SCHEMA}.{name} add column if not exists {column}")
+
+
+def _added_columns(columns: str) -> list[str]:
+    """The nullable column definitions of a table's columns ("name TYPE"), the ones a kept
+    table can gain in place."""
+    return [c.strip() for c in columns.split(",") if c.strip() and "NOT NULL" not in c]

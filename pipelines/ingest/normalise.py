@@ -182,12 +182,21 @@ def _date(text: str) -> date | None:
     return _calendar_date(text)
 
 
+_MONTH_ONLY = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:份)?")
+
+
 @_guarded
 def normalise_date(text: str) -> Parsed:
     """2024-03-01, 2024/3/1, 2024.3.1, 2024年3月1日, 20240301, "2024-03-01 00:00:00",
-    or an Excel serial number (45352 is 2024-03-01)."""
+    or an Excel serial number (45352 is 2024-03-01). A month only (2024年2月, 2024-02) is
+    its first day with the reason date_month_only: the validator keeps it (an expiry moves
+    to the month's last day) and records that it was read to the month."""
     parsed = _date(text)
-    return Parsed(parsed) if parsed else Parsed(None, "date_unparseable")
+    if parsed:
+        return Parsed(parsed)
+    month = _MONTH_ONLY.fullmatch(text) if len(text) <= _MAX_SHORT else None
+    first_day = _ymd(month.group(1), month.group(2), "1") if month else None
+    return Parsed(first_day, "date_month_only") if first_day else Parsed(None, "date_unparseable")
 
 
 _PERIOD_PATTERNS = (

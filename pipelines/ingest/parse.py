@@ -43,6 +43,9 @@ class SheetOutcome:
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
+    rows_with_field_issues: int = (
+        0  # accepted rows with a field made unknown, capped or read to the month
+    )
     unknown_columns: tuple[str, ...] = ()
     error_code: str | None = None
     message_zh: str | None = None
@@ -131,7 +134,8 @@ def validate_batch(
     batch: list[ParsedFile], contexts: dict[Feed, ValidationContext]
 ) -> ValidatedBatch:
     """Validate the files of a batch, each feed's sheets together."""
-    validated = ValidatedBatch([], {table: [] for table in (*TABLE_BY_FEED.values(), "quarantine")})
+    tables = (*TABLE_BY_FEED.values(), "quarantine", "field_issues")
+    validated = ValidatedBatch([], {table: [] for table in tables})
     pending: dict[Feed, list[_Pending]] = {}
     for parsed in batch:
         outcome = FileOutcome(parsed.raw, parsed.size, parsed.sha256, [])
@@ -189,13 +193,15 @@ def _validate_sheets(
         failed.file.sheets[failed.index] = failure(sheet, "file_unreadable", detail=detail)
         return
     accepted = dict(result.accepted.group_by(TABLE).len().iter_rows())
-    quarantined = dict(
-        result.quarantine.group_by(TABLE).agg(pl.col("source_row").n_unique()).iter_rows()
+    quarantined, with_field_issues = (
+        dict(problems.group_by(TABLE).agg(pl.col("source_row").n_unique()).iter_rows())
+        for problems in (result.quarantine, result.field_issues)
     )
     for i, waiting in enumerate(sheets):
         outcome = waiting.file.sheets[waiting.index]
         outcome.rows_accepted = accepted.get(i, 0)
         outcome.rows_quarantined = quarantined.get(i, 0)
+        outcome.rows_with_field_issues = with_field_issues.get(i, 0)
     lineage = _lineage(sheets)
     row_data = pl.concat(
         waiting.table.data.select(pl.lit(i, pl.Int32).alias(TABLE), "source_row", "row_data")
@@ -206,6 +212,7 @@ def _validate_sheets(
     )
     frames[TABLE_BY_FEED[feed]].append(result.accepted.with_columns(lineage[:3]).drop(TABLE))
     frames["quarantine"].append(quarantine.with_columns(lineage).drop(TABLE))
+    frames["field_issues"].append(result.field_issues.with_columns(lineage).drop(TABLE))
 
 
 def _lineage(sheets: list[_Pending]) -> list[pl.Expr]:

@@ -65,6 +65,11 @@ ROW_REASONS: dict[str, Reason] = {
         _CELL + "不是日期，请填写如 2024-03-01 或 2024年3月1日",
         "{field} '{value}' is not a date such as 2024-03-01",
     ),
+    "date_month_only": Reason(
+        _CELL + "只写到月份，签订日期按当月1日、到期日期按当月最后一天计",
+        "{field} '{value}' gives only a month: read as its first day (signed) or last day "
+        "(expires)",
+    ),
     "bool_unparseable": Reason(
         _CELL + "无法识别，请填写“是”或“否”", "{field} '{value}' is not yes/no"
     ),
@@ -192,6 +197,23 @@ FILE_REASONS: dict[str, Reason] = {
 }
 
 REASONS: dict[str, Reason] = {**ROW_REASONS, **FILE_REASONS}
+
+# What a field issue (a problem that keeps the row, see pipelines.ingest.validate) did to its
+# field, added to its message: unknown, capped at the whole, or read to the month.
+FIELD_OUTCOME_NOTES: dict[str, Reason] = {
+    "unknown": Reason(
+        "；此项按未报计，该企业其他各项照常统计",
+        "; this field counts as not reported, the rest of the return is used",
+    ),
+    "capped": Reason("；统计时按职工人数计", "; counted as the employees"),
+    "month_precision": Reason("", ""),
+}
+# How each outcome is named on the 数据质量 page and in the export.
+FIELD_OUTCOME_ZH: dict[str, str] = {
+    "unknown": "按未报计",
+    "capped": "按上限计",
+    "month_precision": "只到月份",
+}
 
 
 def placeholders(template: str) -> set[str]:

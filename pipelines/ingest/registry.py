@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import settings
+from pipelines.ingest import landing
 from pipelines.ingest.landing import SCHEMA
 
 
@@ -106,11 +107,12 @@ def content_hashes(files: list, registry: dict[str, Registered], *, reread: bool
 def state_key(seeds_dir: Path, today: date) -> str:
     """What, besides raw/, decides how rows are validated and built: the regions seed the
     validator reads (`seeds_dir` may be another folder than the dbt project's), the dbt
-    project (with the KPI table) and the current month."""
+    project (with the KPI table), the landing schema and the current month."""
     digest = hashlib.sha256(f"{today:%Y-%m}".encode())
     regions = seeds_dir / "regions.csv"
     digest.update(regions.read_bytes() if regions.exists() else b"-")
     digest.update(dbt_project_digest().encode())
+    digest.update(repr(landing.TABLES).encode())  # a new landing column means a full reload
     return digest.hexdigest()
 
 

@@ -16,6 +16,7 @@ class FeedCounts:
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
+    rows_with_field_issues: int = 0
 
 
 @dataclass
@@ -34,6 +35,7 @@ class IngestSummary:
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
+    rows_with_field_issues: int = 0
     by_feed: dict[str, FeedCounts] = field(default_factory=dict)
     changed: bool = True
 
@@ -56,6 +58,12 @@ class IngestSummary:
             f"{self.rows_quarantined} 行 / rows: {self.rows_read} read, "
             f"{self.rows_accepted} accepted, {self.rows_quarantined} quarantined",
         ]
+        if self.rows_with_field_issues:
+            out.append(
+                f"  其中 {self.rows_with_field_issues} 行接受但有字段问题（该字段按未报或上限计，"
+                f"企业照常统计） / of which {self.rows_with_field_issues} accepted with a field "
+                "issue (that field unknown or capped, the enterprise still counted)"
+            )
         for folder, counts in self.by_feed.items():
             out.append(
                 f"  {FOLDER_ZH.get(folder, folder)} {folder}: {counts.files} 个文件 files, "
@@ -100,8 +108,13 @@ class Progress:
             else:
                 self.sink(
                     f"{prefix} {sheet.rows_read} 行 rows, 接受 {sheet.rows_accepted} accepted, "
-                    f"隔离 {sheet.rows_quarantined} quarantined"
+                    f"隔离 {sheet.rows_quarantined} quarantined" + _field_issue_note(sheet)
                 )
+
+
+def _field_issue_note(sheet: SheetOutcome) -> str:
+    count = sheet.rows_with_field_issues
+    return f", 字段问题 {count} 行 with field issues" if count else ""
 
 
 def summarise(load_id: str, outcomes: list[FileOutcome], plan: registry.Plan) -> IngestSummary:
@@ -133,7 +146,9 @@ def summarise(load_id: str, outcomes: list[FileOutcome], plan: registry.Plan) ->
             counts.rows_read += sheet.rows_read
             counts.rows_accepted += sheet.rows_accepted
             counts.rows_quarantined += sheet.rows_quarantined
+            counts.rows_with_field_issues += sheet.rows_with_field_issues
     summary.rows_read = sum(c.rows_read for c in summary.by_feed.values())
     summary.rows_accepted = sum(c.rows_accepted for c in summary.by_feed.values())
     summary.rows_quarantined = sum(c.rows_quarantined for c in summary.by_feed.values())
+    summary.rows_with_field_issues = sum(c.rows_with_field_issues for c in summary.by_feed.values())
     return summary

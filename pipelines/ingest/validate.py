@@ -1,5 +1,14 @@
 """The row validator: every row is accepted, or quarantined with one entry per problem.
 
+Problems are of two kinds. A row-level problem (in a required field: credit code, name,
+region, period, employees, union form; or a duplicate) quarantines the row. A field-level
+problem of an enterprise return (in an optional field: a date that cannot be read, an
+unknown value, a part above its whole) keeps the row: that one field becomes unknown
+(listed in `unknown_fields`, its value null), or is kept as written where the dbt models
+cap it (covered employees) or it was read to the month, and the problem is recorded as a
+field issue. A column a file lacks is unknown for each of its rows too: a KPI that needs
+it counts those enterprises as not reporting it, never as "no" or 0.
+
 Columnar throughout, because a load holds millions of rows: the tables (sheets) of
 many files are validated together; each column's distinct cells go once through the
 pure normaliser of its kind (cells repeat a lot, across files too) and are mapped back,
@@ -42,8 +51,11 @@ class ValidationContext:
 
 @dataclass
 class ValidationResult:
-    accepted: pl.DataFrame  # 'source_row' + every field of the feed, typed as in landing.py
+    # 'source_row' + every field of the feed, typed as in landing.py (+ `unknown_fields`
+    # for the feeds in FIELD_LEVEL_FEEDS)
+    accepted: pl.DataFrame
     quarantine: pl.DataFrame  # QUARANTINE_SCHEMA
+    field_issues: pl.DataFrame  # FIELD_ISSUE_SCHEMA: problems of accepted rows
 
 
 DTYPES: dict[Kind, pl.DataType] = {
@@ -80,6 +92,21 @@ QUARANTINE_SCHEMA: dict[str, pl.DataType] = {
         )
     },
 }
+
+FIELD_ISSUE_SCHEMA: dict[str, pl.DataType] = {**QUARANTINE_SCHEMA, "outcome": pl.Utf8()}
+
+# Feeds whose optional fields can be unknown without losing the row: enterprise returns.
+# (Summary and reference rows are small and judged whole.)
+FIELD_LEVEL_FEEDS = frozenset({Feed.RETURNS})
+# What a field issue does to its field: by default the field becomes unknown; these keep
+# the value (covered employees are capped at the employees by int_enterprise_flags; a date
+# written as a month is read as the month's first or, for an expiry, last day).
+UNKNOWN, CAPPED, MONTH_PRECISION = "unknown", "capped", "month_precision"
+_KEPT_OUTCOMES = {
+    "cba_covered_exceeds_employees": CAPPED,
+    "date_month_only": MONTH_PRECISION,
+}
+_EXPIRY_FIELDS = frozenset({"cba_expires_on", "wage_expires_on"})
 
 # Codes kept as text in the vocabulary whose cells are still 12-digit division codes.
 _KIND_OVERRIDES = {
@@ -144,6 +171,12 @@ class _Check:
     when: pl.Expr
     params: Mapping[str, pl.Expr] = field(default_factory=dict)
 
+    def outcome(self, feed: Feed, fields: Mapping[str, Field]) -> str | None:
+        """None for a row-level problem, else what the field issue does to the field."""
+        if feed not in FIELD_LEVEL_FEEDS or fields[self.column].required:
+            return None
+        return _KEPT_OUTCOMES.get(self.code, UNKNOWN)
+
 
 def _value(name: str) -> pl.Expr:
     return pl.col(f"{name}:value")
@@ -156,7 +189,9 @@ def _reason(name: str) -> pl.Expr:
 def validate(feed: Feed, table: pl.DataFrame, context: ValidationContext) -> ValidationResult:
     """Validate one table of a feed: `source_row` plus one text column per field found."""
     result = validate_tables(feed, [table], context)
-    return ValidationResult(result.accepted.drop(TABLE), result.quarantine.drop(TABLE))
+    return ValidationResult(
+        result.accepted.drop(TABLE), result.quarantine.drop(TABLE), result.field_issues.drop(TABLE)
+    )
 
 
 def validate_tables(
@@ -175,13 +210,59 @@ def validate_tables(
         *_cross_checks(fields),
         *_duplicate_checks(feed),
     ]
-    quarantine = _quarantine(frame, checks, {f.name: f for f in fields})
-    accepted = frame.join(quarantine.select(_ROW), on=_ROW, how="anti").select(
+    problems = _problems(frame, checks, feed, {f.name: f for f in fields})
+    row_level = problems.filter(pl.col("outcome").is_null()).select(_ROW).unique()
+    quarantine = problems.join(row_level, on=_ROW, how="semi", maintain_order="left")
+    field_issues = problems.join(row_level, on=_ROW, how="anti", maintain_order="left")
+    kept = frame.join(row_level, on=_ROW, how="anti", maintain_order="left")
+    if feed in FIELD_LEVEL_FEEDS:
+        kept = _with_unknown_fields(kept, tables, fields, field_issues)
+    accepted = kept.select(
         pl.col(TABLE),
         pl.col("source_row").cast(pl.Int64),
         *(_value(f.name).cast(DTYPES[kinds[f.name]]).alias(f.name) for f in fields),
+        *(["unknown_fields"] if feed in FIELD_LEVEL_FEEDS else []),
     )
-    return ValidationResult(accepted=accepted, quarantine=quarantine.drop(_ROW))
+    return ValidationResult(
+        accepted=accepted,
+        quarantine=quarantine.drop(_ROW, "outcome"),
+        field_issues=field_issues.drop(_ROW).with_columns(
+            _with_outcome_note("message_zh", 0), _with_outcome_note("message_en", 1)
+        ),
+    )
+
+
+def _with_outcome_note(message: str, language: int) -> pl.Expr:
+    """The message of a field issue, followed by what became of the field."""
+    notes = {outcome: texts[language] for outcome, texts in reasons.FIELD_OUTCOME_NOTES.items()}
+    note = pl.col("outcome").replace_strict(notes, default="", return_dtype=pl.Utf8)
+    return pl.concat_str(pl.col(message), note).alias(message)
+
+
+def _with_unknown_fields(
+    kept: pl.DataFrame,
+    tables: Sequence[pl.DataFrame],
+    fields: tuple[Field, ...],
+    field_issues: pl.DataFrame,
+) -> pl.DataFrame:
+    """Each optional field unknown where its table lacks the column or a field issue made
+    it unknown: value null, and named in `unknown_fields` ("open_affairs,ownership"; null
+    when every field is known)."""
+    unknown_rows = (
+        field_issues.filter(pl.col("outcome") == UNKNOWN).group_by("field").agg(pl.col(_ROW))
+    )
+    rows_by_field = dict(unknown_rows.iter_rows())
+    columns, names = [], []
+    for f in fields:
+        if f.required:
+            continue
+        lacking = [i for i, t in enumerate(tables) if f.name not in t.columns]
+        unknown = pl.col(TABLE).is_in(lacking) | pl.col(_ROW).is_in(rows_by_field.get(f.name, []))
+        value = pl.when(unknown).then(None).otherwise(_value(f.name))
+        columns.append(value.alias(f"{f.name}:value"))
+        names.append(pl.when(unknown).then(pl.lit(f.name)))
+    listed = pl.concat_str(names, separator=",", ignore_nulls=True)
+    return kept.with_columns(*columns, pl.when(listed != "").then(listed).alias("unknown_fields"))
 
 
 def _normalised(
@@ -213,6 +294,9 @@ def _normalised(
             joined = joined.join(lookup.lazy(), on=f.name, how="left", maintain_order="left")
             if f.name == "kpi":
                 value = value.replace(dict(context.kpi_names))
+            if f.name in _EXPIRY_FIELDS:  # a contract written to the month runs to its end
+                month_only = reason == "date_month_only"
+                value = pl.when(month_only).then(value.dt.month_end()).otherwise(value)
             if lacking:  # null, not "empty" (so no False for bools) where a table lacks it
                 has_column = ~pl.col(TABLE).is_in(lacking)
                 value, reason = pl.when(has_column).then(value), pl.when(has_column).then(reason)
@@ -379,10 +463,11 @@ def _first_rows(feed: Feed) -> pl.Expr:
     return pl.col("source_row").first().over(pl.col(TABLE), *values).alias(_FIRST_ROW)
 
 
-def _quarantine(
-    frame: pl.DataFrame, checks: list[_Check], fields: dict[str, Field]
+def _problems(
+    frame: pl.DataFrame, checks: list[_Check], feed: Feed, fields: dict[str, Field]
 ) -> pl.DataFrame:
-    """One row per (source row, problem), sorted by row and then by check order."""
+    """One row per (source row, problem), sorted by row and then by check order, with the
+    problem's `outcome` (None for a row-level problem)."""
     scope = [
         (_value(name) if name in fields else pl.lit(None, pl.Utf8)).alias(name)
         for name in ("uscc", "region_code", "period")
@@ -410,9 +495,10 @@ def _quarantine(
                 zh.alias("message_zh"),
                 en.alias("message_en"),
                 *scope,
+                pl.lit(check.outcome(feed, fields), pl.Utf8).alias("outcome"),
             )
         )
-    empty_schema = {TABLE: pl.Int32, _ROW: pl.Int64, "__order": pl.Int32, **QUARANTINE_SCHEMA}
+    empty_schema = {TABLE: pl.Int32, _ROW: pl.Int64, "__order": pl.Int32, **FIELD_ISSUE_SCHEMA}
     empty = pl.DataFrame(schema=empty_schema).lazy()
     combined = pl.concat([empty, *parts], how="vertical_relaxed")
     return combined.sort(_ROW, "__order").drop("__order").collect()

@@ -82,7 +82,7 @@ RETURN_FIELDS: tuple[Field, ...] = (
     _f("cba_signed_on", Kind.DATE, "集体合同签订日期", "集体合同签订时间", "集体合同签订", "签订集体合同日期", "签订集体合同时间"),
     _f("cba_expires_on", Kind.DATE, "集体合同到期日期", "集体合同到期时间", "集体合同期满日期", "集体合同有效期至", "集体合同截止日期"),
     _f("cba_covered", Kind.COUNT, "集体合同覆盖职工数", "集体合同覆盖人数", "覆盖职工数"),
-    _f("female_cba", Kind.BOOL, "女职工权益保护专项集体合同", "女职工专项集体合同", "女职工专项合同", "签订女职工专项集体合同"),
+    _f("female_cba", Kind.BOOL, "女职工权益保护专项集体合同", "女职工专项集体合同", "女职工专项合同", "签订女职工专项集体合同", "女职工专项集体合同签订"),
     _f("wage_signed_on", Kind.DATE, "工资专项集体合同签订日期", "工资协议签订日期", "工资集体协商签订日期", "工资专项集体合同签订时间", "工资集体协议签订日期"),
     _f("wage_expires_on", Kind.DATE, "工资专项集体合同到期日期", "工资协议到期日期", "工资集体协商到期日期", "工资专项集体合同有效期至", "工资集体协议到期日期"),
     _f("wage_rounds", Kind.COUNT, "工资集体协商次数", "协商次数", "工资协商次数"),
@@ -245,8 +245,9 @@ def fold_header(text: str) -> str:
     return without_units or folded
 
 
-# Words forms wrap a field's name in: 是否实行厂务公开, 厂务公开情况, 会员数, 职代会建制.
-_HEADER_PREFIXES = ("是否", "有无", "其中:")
+# Words forms wrap a field's name in: 是否实行厂务公开, 是否进行工会法人资格登记, 厂务公开情况,
+# 会员数, 职代会建制.
+_HEADER_PREFIXES = ("是否进行", "是否开展", "是否", "有无", "其中:")
 _HEADER_SUFFIXES = ("情况", "制度", "建制", "人数", "数", "人")
 
 

@@ -21,7 +21,7 @@ from pipelines.ingest.discovery import RawFile
 from pipelines.ingest.landing import SCHEMA, create_landing_tables
 from pipelines.ingest.parse import TABLE_BY_FEED, FileOutcome
 
-LINEAGE_TABLES = (*TABLE_BY_FEED.values(), "quarantine", "load_audit")
+LINEAGE_TABLES = (*TABLE_BY_FEED.values(), "quarantine", "field_issues", "load_audit")
 
 
 @contextlib.contextmanager
@@ -135,8 +135,8 @@ def _archive(con: duckdb.DuckDBPyConnection, sources: list[str], reason: str) ->
     """Keep the enterprise rows of replaced or removed files in the history."""
     if sources:
         con.execute(
-            f"insert into {SCHEMA}.enterprise_returns_archive "
-            f"select *, now(), ? from {SCHEMA}.enterprise_returns "
+            f"insert into {SCHEMA}.enterprise_returns_archive by name "
+            f"select *, now() as archived_at, ? as archive_reason from {SCHEMA}.enterprise_returns "
             f"where source_file in (select unnest(?::varchar[]))",
             [reason, sources],
         )
@@ -180,6 +180,7 @@ def audit(outcomes: list[FileOutcome]) -> pl.DataFrame:
             "rows_read": sheet.rows_read,
             "rows_accepted": sheet.rows_accepted,
             "rows_quarantined": sheet.rows_quarantined,
+            "rows_with_field_issues": sheet.rows_with_field_issues,
             "unknown_columns": ",".join(sheet.unknown_columns) or None,
             "loaded_at": loaded_at,
         }
@@ -200,6 +201,7 @@ def audit(outcomes: list[FileOutcome]) -> pl.DataFrame:
         "rows_read": pl.Int64,
         "rows_accepted": pl.Int64,
         "rows_quarantined": pl.Int64,
+        "rows_with_field_issues": pl.Int64,
         "unknown_columns": pl.String,
         "loaded_at": pl.Datetime("us"),
     }

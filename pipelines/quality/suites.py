@@ -54,8 +54,7 @@ PARTS_OF_WHOLES = (
     ("female_employees", "female_members", "女会员人数不超过女职工人数"),
     ("migrant_employees", "migrant_members", "农民工会员人数不超过农民工人数"),
     ("members", "members_registered", "实名制采集人数不超过会员人数"),
-    ("employees", "cba_covered", "集体合同覆盖职工数不超过职工人数"),
-)
+)  # covered employees above the employees are kept as written: int_enterprise_flags caps them
 COUNTS = (
     "employees",
     "female_employees",
@@ -371,14 +370,16 @@ def kpi_rates_within_bounds() -> list[gxe.Expectation]:
 
 
 def kpi_values_match_counts() -> list[gxe.Expectation]:
-    # a count compared with the previous period is unknown (null) where there is none
+    # a count compared with the previous period is unknown (null) where there is none, and
+    # any count where no enterprise in scope reported it (未报)
     compared = [kpi.code for kpi in kpi_table.kpis() if kpi.needs_previous_period]
     may_be_unknown = ", ".join(map(sql_text, compared)) or "null"
     return [
         gxe.UnexpectedRowsExpectation(
             unexpected_rows_query=f"""
                 select mart.region_code, mart.period, mart.kpi, mart.numerator,
-                    mart.denominator, mart.value, mart.target, mart.gap
+                    mart.denominator, mart.value, mart.target, mart.gap,
+                    mart.reported_enterprises, mart.in_scope_enterprises
                 from {{batch}} as mart
                 inner join main.kpi_definitions as kpis on mart.kpi = kpis.kpi
                 where
@@ -388,11 +389,14 @@ def kpi_values_match_counts() -> list[gxe.Expectation]:
                     or (kpis.unit = 'pct' and coalesce(mart.denominator, 0) = 0
                         and mart.value is not null)
                     or (kpis.unit != 'pct' and mart.value is distinct from mart.numerator
-                        and not (mart.value is null and mart.kpi in ({may_be_unknown})))
+                        and not (mart.value is null and (mart.kpi in ({may_be_unknown})
+                            or mart.reported_enterprises = 0)))
                     or abs(mart.gap - (mart.value - mart.target)) > {VALUE_TOLERANCE}
+                    or mart.reported_enterprises > mart.in_scope_enterprises
                 order by mart.period, mart.region_code, mart.kpi
             """,
-            description="指标值由分子分母算出（率 = 分子 ÷ 分母 × 100），差距 = 指标值 − 目标值",
+            description="指标值由分子分母算出（率 = 分子 ÷ 分母 × 100），差距 = 指标值 − 目标值，"
+            "报了该指标的企业不多于范围内的企业",
         )
     ]
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from pipelines.ingest.vocabulary import RETURN_FIELDS
+
 from . import bad_rows
 from .city import City
 
@@ -185,29 +187,27 @@ def _files(m: Manifest) -> list[str]:
 
 
 def _planted(m: Manifest) -> list[str]:
-    """The rows the quarantine should hold (with their reason codes), then the ones it must not."""
+    """The rows the quarantine should hold, then those accepted with a field issue (a problem
+    in an optional field keeps the enterprise), each with its reason code, then the ones that
+    must not be flagged at all."""
     bad = [p for p in m.planted if p.kind.reason]
+    quarantined = [p for p in bad if _row_level(p.kind)]
+    field_issues = [p for p in bad if not _row_level(p.kind)]
     valid = [p for p in m.planted if not p.kind.reason]
-    counts = Counter(p.kind.reason for p in bad)
     return [
         "",
         "## 故意埋入的错误行 / planted bad rows",
         "",
-        "每行只有一个问题；应在 quarantine 中以对应 reason_code 出现（行号为 Excel 中看到的行号）。",
-        "Each row has exactly one problem and should appear in the quarantine with the reason code below "
-        "(row = the row number as Excel shows it).",
-        "",
-        "| # | 错误 problem | reason_code | 文件 file | 行 row | 列 column | 值 value | uscc |",
-        "|---|---|---|---|---|---|---|---|",
-        *(
-            f"| {i} | {p.kind.zh} / {p.kind.en} | `{p.kind.reason}` | {p.file} | {p.row} | {p.header} | `{p.value}` | {p.uscc} |"
-            for i, p in enumerate(bad, 1)
+        "每行只有一个问题，以对应 reason_code 出现（行号为 Excel 中看到的行号）。必填项（信用代码、区划、报告期、"
+        "职工人数、建会形式）有误或重复的行进入隔离区 quarantine；选填项有误的行照常接受，该项按未报（或按上限）计，"
+        "记入字段问题 field_issues。",
+        "Each row has exactly one problem and appears with the reason code below (row = the row number as "
+        "Excel shows it). A problem in a required field, or a duplicate, quarantines the row; a problem in an "
+        "optional field keeps the row with that field unknown (or capped) and records a field issue.",
+        *_planted_table("### 隔离 / quarantined", quarantined),
+        *_planted_table(
+            "### 接受，记字段问题 / accepted with a field issue (field_issues)", field_issues
         ),
-        "",
-        f"共 {len(bad)} 行应被隔离 / {len(bad)} rows should be quarantined "
-        f"({len(counts)} reason codes: "
-        + ", ".join(f"`{k}` ×{v}" for k, v in sorted(counts.items()))
-        + ").",
         "",
         "以下看似有误但规范化后有效，不应隔离 / looks wrong but is valid after normalisation, must NOT be quarantined:",
         "",
@@ -215,6 +215,34 @@ def _planted(m: Manifest) -> list[str]:
             f"- {p.kind.zh} / {p.kind.en}: {p.file} row {p.row}, {p.header} = `{p.value}`"
             for p in valid
         ),
+    ]
+
+
+_REQUIRED = {f.name: f.required for f in RETURN_FIELDS}
+
+
+def _row_level(kind: bad_rows.Kind) -> bool:
+    """Whether the ingestion quarantines the row (a required field, or a duplicate) rather
+    than keeping it with a field issue."""
+    return kind.reason == "duplicate_in_file" or _REQUIRED[kind.field]
+
+
+def _planted_table(heading: str, planted: list) -> list[str]:
+    counts = Counter(p.kind.reason for p in planted)
+    return [
+        "",
+        heading,
+        "",
+        "| # | 错误 problem | reason_code | 文件 file | 行 row | 列 column | 值 value | uscc |",
+        "|---|---|---|---|---|---|---|---|",
+        *(
+            f"| {i} | {p.kind.zh} / {p.kind.en} | `{p.kind.reason}` | {p.file} | {p.row} | {p.header} | `{p.value}` | {p.uscc} |"
+            for i, p in enumerate(planted, 1)
+        ),
+        "",
+        f"共 {len(planted)} 行 / {len(planted)} rows ({len(counts)} reason codes: "
+        + ", ".join(f"`{k}` ×{v}" for k, v in sorted(counts.items()))
+        + ").",
     ]
 
 

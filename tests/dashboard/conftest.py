@@ -116,7 +116,7 @@ def _definition(label: tuple) -> tuple:
         code, name_zh, name_en, unit, sort_order, kpi.population,
         kpi.numerator.measure, kpi.numerator.filter,
         denominator and denominator.measure, denominator and denominator.filter,
-        kpi.bounded, numerator_zh, denominator_zh, kpi.description,
+        kpi.bounded, numerator_zh, denominator_zh, kpi.description, ",".join(kpi.inputs),
     )  # fmt: skip
 
 
@@ -132,6 +132,10 @@ TOWN_COUNTS = {
     GULOU: {"2025-12": (100, 97, 5000, 4700, 90, 25), "2024-12": (95, 92, 4800, 4500, 85, 20)},
 }
 TARGETS = {"org_rate": 95.0, "membership_rate": 95.0, "cba_rate": 90.0}
+# 西口街道 2025: the file of its first 11 enterprises has no contract-date columns, so 11 of
+# its 111 unionised enterprises have not reported 集体合同签订率 (unknown_fields)
+UNREPORTED_CBA = (XIKOU, "2025-12", 11)
+CBA_DATES = "cba_signed_on,cba_expires_on"
 
 
 def _rollup(town_counts: dict) -> dict:
@@ -148,17 +152,32 @@ def _rollup(town_counts: dict) -> dict:
     return totals
 
 
+def _unreported_cba(town_counts: dict) -> dict:
+    """(region, period) → enterprises that have not reported 集体合同签订率, rolled up."""
+    town, period, count = UNREPORTED_CBA
+    if period not in town_counts.get(town, {}):
+        return {}
+    counts = {t: {p: (0,) for p in by_period} for t, by_period in town_counts.items()}
+    counts[town][period] = (count,)
+    return {key: value[0] for key, value in _rollup(counts).items()}
+
+
 def _kpi_rows(town_counts: dict) -> list[tuple]:
-    """(region_code, period, kpi, numerator, denominator, value, target) per region and KPI."""
+    """(region_code, period, kpi, numerator, denominator, value, target, reported_enterprises,
+    in_scope_enterprises) per region and KPI."""
     rows = []
+    unreported_cba = _unreported_cba(town_counts)
     for (region, period), (ent, unionised, emp, mem, cba, rounds) in _rollup(town_counts).items():
-        for kpi, num, den in [
-            ("org_rate", unionised, ent),
-            ("membership_rate", mem, emp),
-            ("cba_rate", cba, unionised),
+        for kpi, num, den, in_scope, unreported in [
+            ("org_rate", unionised, ent, ent, 0),
+            ("membership_rate", mem, emp, ent, 0),
+            ("cba_rate", cba, unionised, unionised, unreported_cba.get((region, period), 0)),
         ]:
-            rows.append((region, period, kpi, num, den, 100.0 * num / den, TARGETS.get(kpi)))
-        rows.append((region, period, "wage_rounds", rounds, None, float(rounds), None))
+            rows.append(
+                (region, period, kpi, num, den, 100.0 * num / den, TARGETS.get(kpi),
+                 in_scope - unreported, in_scope)
+            )  # fmt: skip
+        rows.append((region, period, "wage_rounds", rounds, None, float(rounds), None, ent, ent))
     return rows
 
 
@@ -182,22 +201,27 @@ def write_snapshot(publish_dir: Path, name: str, published_at: datetime, town_co
         "create table kpi_definitions (kpi varchar, name_zh varchar, name_en varchar,"
         " unit varchar, sort_order integer, population varchar, numerator_measure varchar,"
         " numerator_filter varchar, denominator_measure varchar, denominator_filter varchar,"
-        " bounded boolean, numerator_zh varchar, denominator_zh varchar, description varchar)"
+        " bounded boolean, numerator_zh varchar, denominator_zh varchar, description varchar,"
+        " inputs varchar)"
     )
-    marks = ", ".join("?" * 14)
+    marks = ", ".join("?" * 15)
     con.executemany(f"insert into kpi_definitions values ({marks})", KPI_DEFINITIONS)
     con.execute(
         "create temp table kpi_values (region_code varchar, period varchar, kpi varchar,"
-        " numerator double, denominator double, value double, target double)"
+        " numerator double, denominator double, value double, target double,"
+        " reported_enterprises bigint, in_scope_enterprises bigint)"
     )
-    con.executemany("insert into kpi_values values (?, ?, ?, ?, ?, ?, ?)", _kpi_rows(town_counts))
+    con.executemany(
+        "insert into kpi_values values (?, ?, ?, ?, ?, ?, ?, ?, ?)", _kpi_rows(town_counts)
+    )
     con.execute(
         """
         create table mart_kpi as
         with joined as (
             select
                 v.region_code, r.region_name, r.region_level, r.parent_code, v.period, v.kpi,
-                d.name_zh as kpi_name_zh, v.numerator, v.denominator, v.value, v.target,
+                d.name_zh as kpi_name_zh, v.numerator, v.denominator, v.value,
+                v.reported_enterprises, v.in_scope_enterprises, v.target,
                 v.value - v.target as gap,
                 ly.value as value_last_year,
                 v.value - ly.value as yoy_change
@@ -253,8 +277,11 @@ def _write_rows(con: duckdb.DuckDBPyConnection, town_counts: dict) -> None:
         "create table fct_enterprise_returns as select e.*, r.district_code,"
         " case when ownership in ('国有', '集体') then 'public' else 'nonpublic' end"
         " as ownership_group, employees >= 25 as employees_25plus, false as female_cba,"
-        " false as workers_congress, false as open_affairs, false as union_legal_person"
-        " from enterprise_rows as e inner join dim_region as r using (region_code)"
+        " false as workers_congress, false as open_affairs, false as union_legal_person,"
+        " case when region_code = ? and period = ? and source_row < ? + 4 then ? end"
+        " as unknown_fields"
+        " from enterprise_rows as e inner join dim_region as r using (region_code)",
+        [*UNREPORTED_CBA, CBA_DATES],
     )
     con.execute(
         "create table fct_enterprise_return_history as"
@@ -323,6 +350,18 @@ def _write_rows(con: duckdb.DuckDBPyConnection, town_counts: dict) -> None:
         union all
         select 'load-test', 'returns/2025/坏文件.xlsx', 'returns', null, null, 10, 'y',
             'unreadable', 'no_header', '找不到表头', 'no header', 0, 0, 0, null, null
+        """
+    )
+    con.execute(
+        """
+        create table mart_field_issues as
+        select source_file, sheet, source_row, 'returns' as feed, 'female_employees' as field,
+            '999' as value, 'female_exceeds_total' as reason_code,
+            '女职工人数(999)大于职工人数(30)；此项按未报计，该企业其他各项照常统计' as message_zh,
+            'female employees (999) exceed employees (30)' as message_en,
+            'unknown' as outcome, uscc, region_code, period, null::timestamp as file_mtime,
+            'load-test' as load_id, true as is_current
+        from fct_enterprise_returns where period = '2025-12' and source_row = 5
         """
     )
     con.execute(

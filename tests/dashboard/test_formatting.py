@@ -11,7 +11,9 @@ from dashboards.formatting import (
     fmt_attained,
     fmt_change,
     fmt_count,
+    fmt_coverage,
     fmt_enterprises,
+    fmt_kpi_value,
     fmt_pct,
     fmt_period,
     fmt_persons,
@@ -84,3 +86,17 @@ def test_period_year_end_is_the_annual_report():
 def test_timestamp_to_the_minute():
     assert fmt_timestamp(datetime(2026, 1, 1, 2, 5, 33)) == "2026-01-01 02:05"
     assert fmt_timestamp(None) == "—"
+
+
+def test_a_kpi_nobody_reported_reads_not_reported_and_coverage_says_who_did():
+    row = {"value": None, "reported_enterprises": 0, "in_scope_enterprises": 7}
+    assert fmt_kpi_value(row, "pct") == "未报"
+    assert fmt_coverage(row) == "7家中0家；7家未报此项"
+    partial = {"value": 66.66, "reported_enterprises": 6, "in_scope_enterprises": 9}
+    assert fmt_kpi_value(partial, "pct") == "66.7%"
+    assert fmt_coverage(partial) == "9家中6家；3家未报此项"
+    everyone = {"value": 80.0, "reported_enterprises": 1250, "in_scope_enterprises": 1250}
+    assert fmt_coverage(everyone) == ""
+    # no enterprise in scope (no union at all): no value, but nothing left unreported either
+    empty = {"value": None, "reported_enterprises": 0, "in_scope_enterprises": 0}
+    assert (fmt_kpi_value(empty, "pct"), fmt_coverage(empty)) == ("—", "")

@@ -123,8 +123,11 @@ def test_drilldown_follows_the_kpi(snapshot):
     at.selectbox(key="drill_kpi").set_value("cba_rate")
     ok(at.radio(key="drill_filter").set_value("counted").run())
 
-    # cba_rate counts enterprises with a union and a contract in force: 150 + 100 + 90
-    assert frame(at).height == 340
+    # cba_rate counts enterprises with a union and a contract in force: 150 + 100 + 90, less
+    # the 11 of 西口街道 whose file has no contract dates: they have not reported it
+    assert frame(at).height == 329
+    ok(at.radio(key="drill_filter").set_value("all").run())
+    assert (frame(at)["计入分子"] == "未报此项").sum() == 11
 
 
 def test_actions_lists_and_excel(snapshot):
@@ -217,6 +220,14 @@ def test_town_user_overview_is_their_town(snapshot):
     assert next(m for m in at.metric if m.label == "工会组建率").value == "92.5%"
     assert CITY and GULOU  # other regions exist but are not offered
     assert not [s for s in at.sidebar.selectbox if s.key.startswith("district_")]
+
+
+def test_a_card_says_how_many_enterprises_did_not_report_its_kpi(snapshot):
+    at = login("xikou")  # 11 of 西口街道's 111 unionised enterprises lack contract dates
+
+    captions = [c.value for c in at.caption]
+    assert "（111家中100家；11家未报此项）" in captions
+    assert sum("未报此项" in c for c in captions) == 1  # the other KPIs were reported by all
 
 
 @pytest.mark.parametrize("page", ["ranking", "trends", "drilldown", "actions", "quality"])

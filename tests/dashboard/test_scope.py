@@ -64,8 +64,9 @@ def test_town_user_quality_page_is_their_town(snapshot, downloads):
     audit = frame(at, 0)
     assert set(audit["source_file"]) == {f"returns/2024/{XIKOU}.csv", f"returns/2025/{XIKOU}.csv"}
     assert at.selectbox(key="quality_town").options == ["溪口镇"]
-    (quarantine_xlsx,) = downloads.values()
-    assert set(read_xlsx(quarantine_xlsx)["镇街代码"]) == {XIKOU}
+    assert set(downloads) == {"隔离记录_溪口镇.xlsx", "字段问题.xlsx"}
+    assert set(read_xlsx(downloads["隔离记录_溪口镇.xlsx"])["镇街代码"]) == {XIKOU}
+    assert set(read_xlsx(downloads["字段问题.xlsx"])["镇街代码"]) == {XIKOU}
     assert [w.value for w in at.warning] == ["1项上报数与企业报表汇总不一致"]
     assert set(frame(at)["镇街代码"]) == {XIKOU}
 

@@ -167,16 +167,23 @@ def test_unknown_and_taught_columns_through_refresh_and_export(tmp_path):
     ]
     warehouse = tmp_path / "warehouse.duckdb"
     current = "select uscc, {} from main.fct_enterprise_returns where region_code = '{}'"
-    # not read: unknown, which the returns' staging still turns into 否 (issue 13 item 1)
+    # not read: not reported (null), never 否, and 厂务公开建制率 is 未报, not 0%
     assert landed(
         warehouse,
         current.format("open_affairs", "990101001000") + " and period = '2025-12' order by 1",
     ) == [
-        ("91330200MA0000001L", False),
-        ("91330200MA0000002P", False),
-        ("91330200MA0000003T", False),
-        ("91330200MA0000004X", False),
+        ("91330200MA0000001L", None),
+        ("91330200MA0000002P", None),
+        ("91330200MA0000003T", None),
+        ("91330200MA0000004X", None),
+        ("91330200MA00000064", None),
     ]
+    assert landed(
+        warehouse,
+        "select value, reported_enterprises, in_scope_enterprises from main.mart_kpi"
+        " where region_code = '990101001000' and period = '2025-12'"
+        " and kpi = 'open_affairs_rate'",
+    ) == [(None, 0, 3)]  # E1, E2 and E6 have a union
     assert landed(
         warehouse, current.format("members_registered", "990201001000") + " order by 1"
     ) == [

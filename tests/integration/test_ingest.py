@@ -356,3 +356,64 @@ def test_each_data_sheet_of_a_workbook_gets_an_audit_row(seeds, tmp_path):
     assert query(
         warehouse, "select sheet, rows_read, rows_accepted from landing.load_audit order by sheet"
     ) == [("一月", 1, 1), ("二月", 1, 1)]
+
+
+def test_field_issues_keep_the_row_and_are_counted_per_file(seeds, tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "returns").mkdir(parents=True)
+    source = raw / "returns/东镇.csv"
+    source.write_text(
+        f"{RETURN_HEADER},女职工人数,集体合同签订日期,集体合同到期日期\n"  # 1
+        f"{U[0]},甲厂,310117101000,2025,40,单独建会,41,2024年2月,2027年1月\n"  # 2
+        f"{U[1]},乙厂,310117101000,2025,30,联合建会,10,2024-03-01,2027-02-28\n"  # 3
+        f"{bad_check_char(U[2])},丙厂,310117101000,2025,10,未建会,11,,\n",  # 4
+        encoding="utf-8",
+    )
+    warehouse = tmp_path / "wh.duckdb"
+    summary = run(raw, warehouse, seeds)
+
+    assert (summary.rows_read, summary.rows_accepted, summary.rows_quarantined) == (3, 2, 1)
+    assert summary.rows_with_field_issues == 1
+    assert any("其中 1 行接受但有字段问题" in line for line in summary.lines())
+    assert query(
+        warehouse,
+        "select rows_read, rows_accepted, rows_quarantined, rows_with_field_issues"
+        " from landing.load_audit",
+    ) == [(3, 2, 1, 1)]
+    assert query(
+        warehouse,
+        "select source_file, source_row, field, value, reason_code, outcome, uscc"
+        " from landing.field_issues order by source_row, field",
+    ) == [
+        ("returns/东镇.csv", 2, "cba_expires_on", "2027年1月", "date_month_only", "month_precision", U[0]),
+        ("returns/东镇.csv", 2, "cba_signed_on", "2024年2月", "date_month_only", "month_precision", U[0]),
+        ("returns/东镇.csv", 2, "female_employees", "41", "female_exceeds_total", "unknown", U[0]),
+    ]  # fmt: skip
+    # the quarantined row keeps every problem it has in the quarantine, none as a field issue
+    assert query(warehouse, "select source_row, reason_code from landing.quarantine") == [
+        (4, "uscc_bad_check_char"),
+        (4, "female_exceeds_total"),
+    ]
+    optional_absent = (
+        "ownership,industry_code,migrant_employees,members,female_members,migrant_members,"
+        "members_registered,cba_covered,female_cba,wage_signed_on,wage_expires_on,wage_rounds,"
+        "wage_rise_pct,workers_congress,open_affairs,union_legal_person"
+    )
+    assert query(
+        warehouse,
+        "select source_row, female_employees, cba_signed_on, cba_expires_on, unknown_fields"
+        " from landing.enterprise_returns order by source_row",
+    ) == [
+        (2, None, dt.date(2024, 2, 1), dt.date(2027, 1, 31),
+         optional_absent.replace("ownership,industry_code,", "ownership,industry_code,female_employees,")),
+        (3, 10, dt.date(2024, 3, 1), dt.date(2027, 2, 28), optional_absent),
+    ]  # fmt: skip
+
+    # a corrected file replaces its field issues with its own (none)
+    source.write_text(
+        f"{RETURN_HEADER},女职工人数\n{U[0]},甲厂,310117101000,2025,40,单独建会,30\n",
+        encoding="utf-8",
+    )
+    os.utime(source, (source.stat().st_atime, source.stat().st_mtime + 10))
+    run(raw, warehouse, seeds)
+    assert query(warehouse, "select count(*) from landing.field_issues") == [(0,)]

@@ -34,7 +34,7 @@ def kpi(city, region: str, code: str, period: str = "2025-12") -> tuple:
 
 def test_refresh_succeeds_and_prints_the_accounting(refreshed_city):
     assert refreshed_city.exit_code == 0, refreshed_city.output
-    assert "读入 read 30 = 接受 accepted 25 + 隔离 quarantined 5" in refreshed_city.output
+    assert "读入 read 30 = 接受 accepted 26 + 隔离 quarantined 4" in refreshed_city.output
     assert "损坏的文件.xlsx" in refreshed_city.output
     assert "无表头.csv" in refreshed_city.output
 
@@ -45,7 +45,7 @@ def test_every_readable_file_accounts_for_every_row(refreshed_city):
         "from landing.load_audit order by source_file"
     )
     by_file = {row[0]: row[1:] for row in rows}
-    assert by_file["returns/东镇2025年报.csv"] == ("loaded", None, 6, 4, 2)
+    assert by_file["returns/东镇2025年报.csv"] == ("loaded", None, 6, 5, 1)
     assert by_file["returns/东镇2024年报.csv"] == ("loaded", None, 4, 4, 0)
     assert by_file["returns/西街道2025.xlsx"] == ("loaded", None, 5, 2, 3)
     assert by_file["returns/南镇2025.csv"] == ("loaded", None, 2, 2, 0)
@@ -66,19 +66,19 @@ def test_quarantine_names_file_row_field_and_reason(refreshed_city):
     )
     assert rows == [
         ("returns/东镇2025年报.csv", 8, "uscc", "uscc_bad_check_char"),
-        ("returns/东镇2025年报.csv", 9, "members", "members_exceed_employees"),
         ("returns/西街道2025.xlsx", 7, "period", "period_in_future"),
         ("returns/西街道2025.xlsx", 8, "employees", "count_negative"),
         ("returns/西街道2025.xlsx", 9, "uscc", "duplicate_in_file"),
     ]
-    messages = refreshed_city.query(
-        "select message_zh, message_en, sheet from landing.quarantine "
-        "where reason_code = 'members_exceed_employees'"
+    # E6's members above its employees: a problem of an optional field keeps the enterprise
+    issues = refreshed_city.query(
+        "select source_file, source_row, field, reason_code, outcome, message_zh, sheet"
+        " from landing.field_issues"
     )
-    zh, en, sheet = messages[0]
-    assert "120" in zh and "100" in zh and "会员" in zh
-    assert en
-    assert sheet is None
+    assert issues == [
+        ("returns/东镇2025年报.csv", 9, "members", "members_exceed_employees", "unknown",
+         "会员人数(120)大于职工人数(100)；此项按未报计，该企业其他各项照常统计", None),
+    ]  # fmt: skip
 
 
 def test_the_correction_supersedes_the_earlier_file(refreshed_city):
@@ -95,26 +95,33 @@ def test_the_correction_supersedes_the_earlier_file(refreshed_city):
 
 
 def test_org_rate_at_every_level_with_nearest_target(refreshed_city):
-    # 东镇 2 of 4 with a union; the target comes from 甲区's override (90), not the city (95).
-    assert kpi(refreshed_city, EAST, "org_rate") == (2, 4, 50.0, 90.0, -40.0)
+    # 东镇 3 of 5 with a union (E6 counts: only its members are unknown); the target comes
+    # from 甲区's override (90), not the city (95).
+    assert kpi(refreshed_city, EAST, "org_rate") == (3, 5, 60.0, 90.0, -30.0)
     assert kpi(refreshed_city, WEST, "org_rate") == (2, 2, 100.0, 90.0, 10.0)
     assert kpi(refreshed_city, SOUTH, "org_rate") == (2, 2, 100.0, 95.0, 5.0)
-    assert kpi(refreshed_city, DISTRICT_A, "org_rate") == (4, 6, 66.67, 90.0, -23.33)
-    assert kpi(refreshed_city, CITY, "org_rate") == (6, 8, 75.0, 95.0, -20.0)
-    # ≥25 employees: 东镇 E1 E2 E4 (two with unions); 南镇 only E7 (E8 has 24).
-    assert kpi(refreshed_city, EAST, "org_rate_25plus")[:3] == (2, 3, 66.67)
-    assert kpi(refreshed_city, CITY, "org_rate_25plus")[:3] == (5, 6, 83.33)
+    assert kpi(refreshed_city, DISTRICT_A, "org_rate") == (5, 7, 71.43, 90.0, -18.57)
+    assert kpi(refreshed_city, CITY, "org_rate") == (7, 9, 77.78, 95.0, -17.22)
+    # ≥25 employees: 东镇 E1 E2 E4 E6 (three with unions); 南镇 only E7 (E8 has 24).
+    assert kpi(refreshed_city, EAST, "org_rate_25plus")[:3] == (3, 4, 75.0)
+    assert kpi(refreshed_city, CITY, "org_rate_25plus")[:3] == (6, 7, 85.71)
 
 
 def test_rates_roll_up_from_counts_not_averages(refreshed_city):
+    # E6's members are unknown: E1–E4 reported the membership rate, E6 did not
     assert kpi(refreshed_city, EAST, "membership_rate")[:3] == (120, 180, 66.67)
+    assert refreshed_city.query(
+        "select reported_enterprises, in_scope_enterprises from main.mart_kpi"
+        " where region_code = ? and kpi = 'membership_rate' and period = '2025-12'",
+        [EAST],
+    ) == [(4, 5)]
     assert kpi(refreshed_city, SOUTH, "membership_rate")[:3] == (922, 1024, 90.04)
     # the average of the three towns' rates would be 83.57
     assert kpi(refreshed_city, CITY, "membership_rate") == (1277, 1454, 87.83, 90.0, -2.17)
     assert kpi(refreshed_city, CITY, "female_membership_rate")[:3] == (
-        38 + 8 + 95 + 18 + 450 + 8,
-        40 + 10 + 5 + 20 + 100 + 20 + 500 + 10,
-        round(100 * 617 / 705, 2),
+        38 + 8 + 50 + 95 + 18 + 450 + 8,
+        40 + 10 + 5 + 20 + 50 + 100 + 20 + 500 + 10,
+        round(100 * 667 / 755, 2),
     )
     assert kpi(refreshed_city, CITY, "registration_rate")[:3] == (1217, 1277, 95.30)
 
@@ -122,17 +129,18 @@ def test_rates_roll_up_from_counts_not_averages(refreshed_city):
 def test_contracts_in_force_on_the_last_day_of_the_period(refreshed_city):
     # E2's contract expires on 2025-12-31 itself: still in force. E5's wage agreement
     # expired on 2025-12-30: not in force.
-    assert kpi(refreshed_city, EAST, "cba_rate")[:3] == (2, 2, 100.0)
-    assert kpi(refreshed_city, CITY, "cba_rate")[:3] == (4, 6, 66.67)
-    assert kpi(refreshed_city, EAST, "cba_coverage")[:3] == (130, 180, 72.22)
+    # E6 has a union and no contract
+    assert kpi(refreshed_city, EAST, "cba_rate")[:3] == (2, 3, 66.67)
+    assert kpi(refreshed_city, CITY, "cba_rate")[:3] == (4, 7, 57.14)
+    assert kpi(refreshed_city, EAST, "cba_coverage")[:3] == (130, 280, 46.43)
     assert kpi(refreshed_city, WEST, "wage_rate")[:3] == (1, 2, 50.0)
-    assert kpi(refreshed_city, CITY, "wage_rate")[:3] == (3, 6, 50.0)
+    assert kpi(refreshed_city, CITY, "wage_rate")[:3] == (3, 7, 42.86)
     assert kpi(refreshed_city, CITY, "wage_covered_employees")[2] == 100 + 50 + 1000
 
 
 def test_workers_congress_split_by_ownership(refreshed_city):
     assert kpi(refreshed_city, CITY, "congress_rate_public")[:3] == (1, 2, 50.0)
-    assert kpi(refreshed_city, CITY, "congress_rate_nonpublic")[:3] == (2, 4, 50.0)
+    assert kpi(refreshed_city, CITY, "congress_rate_nonpublic")[:3] == (2, 5, 40.0)
     assert kpi(refreshed_city, SOUTH, "congress_rate_public")[2] is None
 
 
@@ -143,7 +151,7 @@ def test_submission_rate_and_year_on_year(refreshed_city):
         "where region_code = ? and kpi = 'org_rate' and period = '2025-12'",
         [EAST],
     )
-    assert change == [(75.0, -25.0)]
+    assert change == [(75.0, -15.0)]
 
 
 def test_every_kpi_code_for_every_level(refreshed_city):
@@ -176,8 +184,10 @@ def test_summary_reconciliation_flags(refreshed_city):
         "select region_code, metric, reported, is_flagged, flag_reason "
         "from main.mart_summary_reconciliation where is_flagged order by region_code, metric"
     )
+    # 东镇's summary left out E6 (2 of 4 with a union): its returns say 3 of 5
     assert flagged == [
         (EAST, "cba_rate", 20230.0, True, "impossible_value"),
+        (EAST, "org_rate", 50.0, True, "beyond_tolerance"),
         (WEST, "membership_rate", 96.0, True, "beyond_tolerance"),
     ]
 
@@ -209,6 +219,9 @@ def test_export_kpis_reads_back_the_mart(refreshed_city, tmp_path):
         "numerator",
         "denominator",
         "value",
+        "reported_enterprises",
+        "in_scope_enterprises",
+        "unreported_enterprises",
         "target",
         "gap",
         "value_last_year",
@@ -216,10 +229,10 @@ def test_export_kpis_reads_back_the_mart(refreshed_city, tmp_path):
     ]
     assert set(frame["region_code"].cast(pl.Utf8)) == {DISTRICT_A, EAST, WEST}
     org = frame.filter((pl.col("kpi") == "org_rate") & (pl.col("region_code") == int(EAST)))
-    # 2025: E1, E2 of E1–E4 have a union; 2024: E1, E2, E9 of E1, E2, E3, E9
+    # 2025: E1, E2, E6 of E1–E4 and E6 have a union; 2024: E1, E2, E9 of E1, E2, E3, E9
     assert org.select(
         "numerator", "denominator", "value", "target", "gap", "value_last_year", "yoy_change"
-    ).row(0) == (2, 4, 50.0, 90.0, -40.0, 75.0, -25.0)
+    ).row(0) == (3, 5, 60.0, 90.0, -30.0, 75.0, -15.0)
 
 
 @pytest.mark.parametrize("what", ["quarantine", "actions"])
@@ -230,7 +243,9 @@ def test_other_exports_write_xlsx(refreshed_city, tmp_path, what):
         args += ["--period", "2025-12"]
     assert gonghui(args) == 0
     sheets = pl.read_excel(out, sheet_id=0)  # quarantine: a sheet per town
-    assert sum(frame.height for frame in sheets.values()) == (5 if what == "quarantine" else 6)
+    if what == "quarantine":  # a sheet per town, and the companion sheet of field issues
+        assert sheets.pop("字段问题").height == 1
+    assert sum(frame.height for frame in sheets.values()) == (4 if what == "quarantine" else 6)
 
 
 def test_export_reconciliation_lists_each_town_with_the_flag_reason(refreshed_city, tmp_path):
@@ -248,6 +263,7 @@ def test_export_reconciliation_lists_each_town_with_the_flag_reason(refreshed_ci
     flagged = frame.filter(pl.col("是否异常") == "是")
     assert flagged.select("镇街代码 region_code", "指标代码 metric", "上报值 reported").rows() == [
         (EAST, "cba_rate", "20230.0"),
+        (EAST, "org_rate", "50.0"),
         (WEST, "membership_rate", "96.0"),
     ]
     assert "不可能" in flagged["异常原因"][0]

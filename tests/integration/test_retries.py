@@ -46,4 +46,4 @@ def test_a_failing_dbt_build_is_not_retried_and_publishes_nothing(
     assert "dbt 建模失败 dbt build failed" in output
     assert "no_such_macro" in output
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
-        assert con.execute("select count(*) from landing.enterprise_returns").fetchone()[0] == 14
+        assert con.execute("select count(*) from landing.enterprise_returns").fetchone()[0] == 15

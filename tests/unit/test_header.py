@@ -317,6 +317,9 @@ def test_a_returned_quarantine_export_maps_its_flattened_headers_and_ignores_our
         ("集体合同覆盖职工人数", "cba_covered"),
         ("职代会建制情况", "workers_congress"),
         ("是否建立职代会制度", "workers_congress"),
+        ("是否进行工会法人资格登记", "union_legal_person"),
+        ("是否开展工资集体协商次数", "wage_rounds"),
+        ("女职工专项集体合同签订情况", "female_cba"),
         # spellings of the national 基层工会调查表 and of provincial forms
         ("单位性质", "ownership"),
         ("单位类别", "ownership"),

@@ -50,8 +50,18 @@ def ret(**cells: str | None) -> dict[str, str | None]:
     return {**row, **cells}
 
 
+def every_column(**cells: str | None) -> dict[str, str | None]:
+    """A return whose file has every column of the feed (empty cells unless given)."""
+    return ret(**{f.name: None for f in FIELDS_BY_FEED[Feed.RETURNS] if not f.required} | cells)
+
+
 def problems(result: ValidationResult) -> list[tuple[int, str, str]]:
     return list(result.quarantine.select("source_row", "field", "reason_code").iter_rows())
+
+
+def issues(result: ValidationResult) -> list[tuple[int, str, str, str]]:
+    columns = ("source_row", "field", "reason_code", "outcome")
+    return list(result.field_issues.select(columns).iter_rows())
 
 
 def assert_rows_accounted(source: pl.DataFrame, result: ValidationResult) -> None:
@@ -118,7 +128,9 @@ def test_clean_messy_row_is_accepted_with_typed_values():
         "wage_rise_pct": 5.0,
         "workers_congress": False,
         "open_affairs": False,  # an empty cell is False ...
-        "union_legal_person": None,  # ... a column the file lacks is NULL
+        "union_legal_person": None,  # ... a column the file lacks is NULL: not reported
+        "unknown_fields": "migrant_members,cba_covered,wage_signed_on,wage_expires_on,"
+        "wage_rounds,union_legal_person",
     }
 
 
@@ -135,37 +147,131 @@ def test_bad_rows_are_quarantined_with_one_entry_per_problem():
         ]
     )
     result = validate(Feed.RETURNS, source, CONTEXT)
+    # a row with a problem in a required field is quarantined with every problem it has
     assert problems(result) == [
         (5, "uscc", "uscc_bad_check_char"),
         (6, "uscc", "uscc_missing"),
         (6, "region_code", "region_invalid_format"),
         (6, "employees", "count_negative"),
         (6, "period", "period_in_future"),
-        (7, "members", "members_exceed_employees"),
         (8, "region_code", "region_unknown"),
         (9, "union_form", "union_form_unknown"),
         (9, "members", "excel_error_value"),
         (10, "enterprise_name", "required_missing"),
         (10, "wage_rise_pct", "pct_out_of_range"),
     ]
-    assert result.accepted["source_row"].to_list() == [4]
+    # a problem only in an optional field keeps the row, that field unknown
+    assert issues(result) == [(7, "members", "members_exceed_employees", "unknown")]
+    assert result.accepted["source_row"].to_list() == [4, 7]
     assert_rows_accounted(source, result)
 
 
 def test_quarantine_carries_value_as_written_messages_and_scope():
-    source = table([ret(employees="１００人", members="120")])
+    source = table([ret(employees="１００人", region_code="110101001000")])
     entry = validate(Feed.RETURNS, source, CONTEXT).quarantine.row(0, named=True)
     assert entry == {
+        "source_row": 4,
+        "field": "region_code",
+        "value": "110101001000",
+        "reason_code": "region_unknown",
+        "message_zh": "所属镇街代码“110101001000”不在区划名单中，请核对代码（镇街用12位统计区划代码）",
+        "message_en": "region_code '110101001000' is not a known region code",
+        "uscc": GOOD,
+        "region_code": "110101001000",
+        "period": "2024-12",
+    }
+
+
+def test_a_field_issue_carries_the_same_lineage_and_says_what_became_of_the_field():
+    source = table([every_column(employees="１００人", members="120")])
+    result = validate(Feed.RETURNS, source, CONTEXT)
+    assert result.quarantine.is_empty()
+    assert result.field_issues.row(0, named=True) == {
         "source_row": 4,
         "field": "members",
         "value": "120",
         "reason_code": "members_exceed_employees",
-        "message_zh": "会员人数(120)大于职工人数(100)",
-        "message_en": "members (120) exceed employees (100)",
+        "message_zh": "会员人数(120)大于职工人数(100)；此项按未报计，该企业其他各项照常统计",
+        "message_en": "members (120) exceed employees (100); this field counts as not reported, "
+        "the rest of the return is used",
         "uscc": GOOD,
         "region_code": TOWN,
         "period": "2024-12",
+        "outcome": "unknown",
     }
+    row = result.accepted.row(0, named=True)
+    assert (row["members"], row["employees"], row["unknown_fields"]) == (None, 100, "members")
+
+
+@pytest.mark.parametrize(
+    ("cells", "field", "reason"),
+    [
+        ({"female_employees": "101"}, "female_employees", "female_exceeds_total"),
+        ({"migrant_members": "-1"}, "migrant_members", "count_negative"),
+        ({"migrant_employees": "9.5"}, "migrant_employees", "count_not_integer"),
+        ({"wage_rise_pct": "#DIV/0!"}, "wage_rise_pct", "excel_error_value"),
+        ({"ownership": "股份制"}, "ownership", "ownership_unknown"),
+        ({"open_affairs": "可能"}, "open_affairs", "bool_unparseable"),
+        ({"cba_signed_on": "2022-02-30"}, "cba_signed_on", "date_unparseable"),
+        ({"members": "50", "members_registered": "51"}, "members_registered", "registered_exceeds_members"),
+        ({"cba_signed_on": "2024-06-01", "cba_expires_on": "2024-01-01"}, "cba_expires_on", "cba_expiry_before_signing"),
+    ],
+)  # fmt: skip
+def test_a_problem_in_an_optional_field_keeps_the_enterprise_with_that_field_unknown(
+    cells, field, reason
+):
+    source = table([every_column(**cells)])
+    result = validate(Feed.RETURNS, source, CONTEXT)
+    assert result.quarantine.is_empty()
+    assert issues(result) == [(4, field, reason, "unknown")]
+    row = result.accepted.row(0, named=True)
+    assert row[field] is None
+    assert row["unknown_fields"] == field
+    assert (row["employees"], row["union_form"]) == (100, "single")  # the rest is read
+
+
+def test_covered_employees_above_the_head_count_are_kept_for_the_cap():
+    result = validate(Feed.RETURNS, table([every_column(cba_covered="120")]), CONTEXT)
+    assert issues(result) == [(4, "cba_covered", "cba_covered_exceeds_employees", "capped")]
+    row = result.accepted.row(0, named=True)
+    assert (row["cba_covered"], row["unknown_fields"]) == (120, None)
+    assert result.field_issues["message_zh"][0].endswith("；统计时按职工人数计")
+
+
+@pytest.mark.parametrize(
+    ("signed", "expires", "signed_on", "expires_on"),
+    [
+        ("2024年2月", "2027年1月", date(2024, 2, 1), date(2027, 1, 31)),
+        ("2024-02", "2026-02", date(2024, 2, 1), date(2026, 2, 28)),
+        ("2024/2", "2024年12月份", date(2024, 2, 1), date(2024, 12, 31)),
+    ],
+)
+def test_a_month_only_date_is_read_as_that_month(signed, expires, signed_on, expires_on):
+    row = every_column(cba_signed_on=signed, cba_expires_on=expires)
+    result = validate(Feed.RETURNS, table([row]), CONTEXT)
+    assert issues(result) == [
+        (4, "cba_signed_on", "date_month_only", "month_precision"),
+        (4, "cba_expires_on", "date_month_only", "month_precision"),
+    ]
+    accepted = result.accepted.row(0, named=True)
+    assert (accepted["cba_signed_on"], accepted["cba_expires_on"]) == (signed_on, expires_on)
+    assert accepted["unknown_fields"] is None
+
+
+def test_a_column_the_file_lacks_is_unknown_an_empty_cell_is_not():
+    with_column = table([ret(open_affairs=None, members="5"), ret(uscc=GOOD_2, members="7")])
+    without = table([ret(uscc=GOOD_2, members="3")])
+    result = validate_tables(Feed.RETURNS, [with_column, without], CONTEXT)
+    rows = result.accepted.select(TABLE, "open_affairs", "unknown_fields").rows()
+    optional = [f.name for f in FIELDS_BY_FEED[Feed.RETURNS] if not f.required]
+    lacking_in_first = [n for n in optional if n not in ("open_affairs", "members")]
+    lacking_in_second = [n for n in optional if n != "members"]
+    assert rows == [
+        (0, False, ",".join(lacking_in_first)),
+        (0, False, ",".join(lacking_in_first)),
+        (1, None, ",".join(lacking_in_second)),
+    ]
+    assert result.field_issues.is_empty()
 
 
 def test_bad_cell_message_names_the_column_and_the_value():
@@ -203,13 +309,21 @@ def test_bad_cell_message_names_the_column_and_the_value():
 )
 def test_each_check_gives_its_reason(cells, reason):
     result = validate(Feed.RETURNS, table([ret(**cells)]), CONTEXT)
-    assert result.quarantine["reason_code"].to_list() == [reason]
-    assert result.accepted.is_empty()
+    field = list(cells)[-1]
+    required = {f.name: f.required for f in FIELDS_BY_FEED[Feed.RETURNS]}[field]
+    if required:
+        assert result.quarantine["reason_code"].to_list() == [reason]
+        assert result.accepted.is_empty()
+    else:
+        assert result.field_issues["reason_code"].to_list() == [reason]
+        assert result.accepted.height == 1
 
 
 def test_counts_equal_to_their_limit_are_fine():
     row = ret(female_employees="100", members="100", members_registered="100")
-    assert validate(Feed.RETURNS, table([row]), CONTEXT).quarantine.is_empty()
+    result = validate(Feed.RETURNS, table([row]), CONTEXT)
+    assert result.quarantine.is_empty()
+    assert result.field_issues.is_empty()
 
 
 @pytest.mark.parametrize(
@@ -229,15 +343,18 @@ def test_contract_dates(contract, signed, expires, reason):
     row = ret(**{f"{contract}_signed_on": signed, f"{contract}_expires_on": expires})
     result = validate(Feed.RETURNS, table([row]), CONTEXT)
     expected = [] if reason is None else [f"{contract}_{reason}"]
-    assert result.quarantine["reason_code"].to_list() == expected
+    assert result.field_issues["reason_code"].to_list() == expected
+    assert result.quarantine.is_empty()
 
 
 def test_contract_message_shows_both_dates():
     row = ret(cba_signed_on="2024年1月1日", cba_expires_on="2027/1/2")
-    entry = validate(Feed.RETURNS, table([row]), CONTEXT).quarantine.row(0, named=True)
+    entry = validate(Feed.RETURNS, table([row]), CONTEXT).field_issues.row(0, named=True)
     assert entry["field"] == "cba_expires_on"
     assert entry["value"] == "2027/1/2"
-    assert entry["message_zh"] == "集体合同期限超过3年：2024-01-01签订，2027-01-02到期"
+    assert entry["message_zh"] == (
+        "集体合同期限超过3年：2024-01-01签订，2027-01-02到期；此项按未报计，该企业其他各项照常统计"
+    )
 
 
 @pytest.mark.parametrize(
@@ -281,6 +398,7 @@ def test_empty_table_gives_empty_typed_frames():
     assert result.accepted.columns == [
         "source_row",
         *(f.name for f in FIELDS_BY_FEED[Feed.RETURNS]),
+        "unknown_fields",
     ]
 
 

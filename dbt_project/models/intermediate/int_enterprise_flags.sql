@@ -76,8 +76,12 @@ flagged as (
     select
         current_returns.*,
         region_hierarchy.district_code,
-        -- 非公 is everything that is not 国有/集体, including an unknown ownership
-        coalesce(ownership_codes.ownership_group, 'nonpublic') as ownership_group,
+        -- 非公 is every known ownership that is not 国有/集体; unknown ownership (empty, not
+        -- recognised, no column) is in neither group: null, so neither 职代会 rate counts it
+        case
+            when current_returns.ownership is not null
+                then coalesce(ownership_codes.ownership_group, 'nonpublic')
+        end as ownership_group,
         {{ has_union('current_returns.union_form') }} as has_union,
         {{ in_force(
             'current_returns.cba_signed_on',
@@ -151,6 +155,7 @@ final as (
         open_affairs,
         union_legal_person,
         is_new_union,
+        unknown_fields,
         source_file,
         sheet,
         source_row,

@@ -45,6 +45,8 @@ summed as (
             {%- if kpi.get('denominator') %}
                 cast(sum({{ kpi.code }}__denominator) as bigint) as {{ kpi.code }}__denominator,
             {%- endif %}
+            cast(sum({{ kpi.code }}__reported) as bigint) as {{ kpi.code }}__reported,
+            cast(sum({{ kpi.code }}__in_scope) as bigint) as {{ kpi.code }}__in_scope,
         {%- endfor %}
         cast(sum(towns_with_previous_period) as bigint) as towns_with_previous_period,
         rollup_code as region_code,

@@ -1,6 +1,8 @@
 -- Per town and period: the numerator and denominator of every KPI of the KPI table (vars.kpis
 -- in dbt_project.yml) as counts, <kpi>__numerator and <kpi>__denominator, so that districts
--- and the city can sum them (rates are never averaged). Each KPI counts the rows of its
+-- and the city can sum them (rates are never averaged), over the enterprises that report the
+-- KPI (every input known); <kpi>__reported counts those, <kpi>__in_scope the enterprises in
+-- the KPI's scope whether they report it or not. Each KPI counts the rows of its
 -- population:
 --   returns           this period's current returns of the town
 --   previous_returns  the current returns of the town's previous period (int_town_periods),
@@ -77,10 +79,12 @@ previous_returns as (
 
         select
             {%- for kpi in kpis if kpi.population == population %}
-                {{ kpi_count(kpi.numerator) }} as {{ kpi.code }}__numerator,
+                {%- set reported = kpi_reported(kpi) %}
+                {{ kpi_count(kpi.numerator, reported) }} as {{ kpi.code }}__numerator,
                 {%- if kpi.get('denominator') %}
-                    {{ kpi_count(kpi.denominator) }} as {{ kpi.code }}__denominator,
+                    {{ kpi_count(kpi.denominator, reported) }} as {{ kpi.code }}__denominator,
                 {%- endif %}
+                {{ kpi_coverage(kpi) }},
             {%- endfor %}
             region_code,
             period
@@ -105,6 +109,10 @@ final as (
                 coalesce({{ kpi.population }}_counts.{{ kpi.code }}__denominator, 0)
                     as {{ kpi.code }}__denominator,
             {%- endif %}
+            coalesce({{ kpi.population }}_counts.{{ kpi.code }}__reported, 0)
+                as {{ kpi.code }}__reported,
+            coalesce({{ kpi.population }}_counts.{{ kpi.code }}__in_scope, 0)
+                as {{ kpi.code }}__in_scope,
         {%- endfor %}
         -- 1 when the town has an earlier period to compare with (needs_previous_period KPIs)
         cast(case when town_periods.previous_period is null then 0 else 1 end as bigint)

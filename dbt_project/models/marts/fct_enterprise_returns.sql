@@ -58,6 +58,7 @@ final as (
         open_affairs,
         union_legal_person,
         is_new_union,
+        unknown_fields,
         source_file,
         sheet,
         source_row,

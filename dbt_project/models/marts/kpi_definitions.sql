@@ -23,7 +23,8 @@ kpis as (
             {{ 'true' if kpi.bounded else 'false' }} as bounded,
             {{ kpi_text(kpi.numerator_zh) }} as numerator_zh,
             {{ kpi_text(kpi.get('denominator_zh')) }} as denominator_zh,
-            {{ kpi_text(kpi.description) }} as description
+            {{ kpi_text(kpi.description) }} as description,
+            {{ kpi_text(kpi.get('inputs', []) | join(',')) }} as inputs
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -45,7 +46,8 @@ final as (
         bounded,
         numerator_zh,
         denominator_zh,
-        description
+        description,
+        inputs
 
     from kpis
 

@@ -1,4 +1,6 @@
--- One row per region, level, period and KPI: numerator, denominator, value, target and gap,
+-- One row per region, level, period and KPI: numerator, denominator, value, its coverage
+-- (reported_enterprises of in_scope_enterprises: the others have not reported an input of
+-- the KPI, and are in neither numerator nor denominator), target and gap,
 -- change on the same period last year, and rank among siblings. Each KPI of the KPI table
 -- (vars.kpis in dbt_project.yml) reads its own count columns: a rate is 100 × numerator ÷
 -- denominator (null when the denominator is 0), a KPI without a denominator is its numerator
@@ -41,18 +43,24 @@ valued as (
             {%- if kpi.get('denominator') %}
                 cast({{ kpi.code }}__denominator as double) as denominator,
                 100.0 * cast({{ kpi.code }}__numerator as double)
-                / nullif(cast({{ kpi.code }}__denominator as double), 0) as value
+                / nullif(cast({{ kpi.code }}__denominator as double), 0) as value,
             {%- elif kpi.get('needs_previous_period') %}
                 cast(null as double) as denominator,
                 -- unknown, not 0, where no town of the region has an earlier period
                 case
-                    when towns_with_previous_period > 0
+                    when towns_with_previous_period > 0 and {{ kpi.code }}__reported > 0
                         then cast({{ kpi.code }}__numerator as double)
-                end as value
+                end as value,
             {%- else %}
                 cast(null as double) as denominator,
-                cast({{ kpi.code }}__numerator as double) as value
+                -- 未报 (null), not 0, where no enterprise in scope reported it
+                case
+                    when {{ kpi.code }}__reported > 0 or {{ kpi.code }}__in_scope = 0
+                        then cast({{ kpi.code }}__numerator as double)
+                end as value,
             {%- endif %}
+            {{ kpi.code }}__reported as reported_enterprises,
+            {{ kpi.code }}__in_scope as in_scope_enterprises
 
         from kpi_counts
         {% if not loop.last %}union all{% endif %}
@@ -138,6 +146,8 @@ final as (
         numerator,
         denominator,
         value,
+        reported_enterprises,
+        in_scope_enterprises,
         target,
         gap,
         value_last_year,

@@ -23,6 +23,7 @@ final as (
         rows_read,
         rows_accepted,
         rows_quarantined,
+        rows_with_field_issues,
         unknown_columns,
         loaded_at
 

@@ -1,4 +1,6 @@
 -- Current landing rows and the archived rows of replaced or removed files (archived_at set).
+-- A yes/no is null only where it is unknown (unknown_fields): ingestion reads an empty cell
+-- of a column the file has as 否.
 
 {%- set landing_columns = [
     'source_file', 'sheet', 'source_row', 'file_mtime', 'load_id',
@@ -7,7 +9,7 @@
     'members', 'female_members', 'migrant_members', 'members_registered',
     'cba_signed_on', 'cba_expires_on', 'cba_covered', 'female_cba',
     'wage_signed_on', 'wage_expires_on', 'wage_rounds', 'wage_rise_pct',
-    'workers_congress', 'open_affairs', 'union_legal_person',
+    'workers_congress', 'open_affairs', 'union_legal_person', 'unknown_fields',
 ] %}
 
 with
@@ -72,16 +74,17 @@ renamed as (
         cba_signed_on,
         cba_expires_on,
         cba_covered,
-        coalesce(female_cba, false) as female_cba,
+        female_cba,
         wage_signed_on,
         wage_expires_on,
         wage_rounds,
         wage_rise_pct,
 
         -- democratic management
-        coalesce(workers_congress, false) as workers_congress,
-        coalesce(open_affairs, false) as open_affairs,
-        coalesce(union_legal_person, false) as union_legal_person,
+        workers_congress,
+        open_affairs,
+        union_legal_person,
+        unknown_fields,
 
         -- lineage
         {{ lineage_columns() }},

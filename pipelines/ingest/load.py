@@ -14,6 +14,7 @@ import functools
 import itertools
 import uuid
 from collections.abc import Callable
+from concurrent.futures import BrokenExecutor
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,13 +23,16 @@ from pipelines.ingest import registry, write
 from pipelines.ingest.discovery import discover
 from pipelines.ingest.parse import (
     FileOutcome,
+    ValidatedBatch,
     accepted_regions,
+    crashed,
     load_batch,
+    merged,
     parse_file,
     taught_headers,
     validate_batch,
 )
-from pipelines.ingest.pool import batches, in_order, worker_pool
+from pipelines.ingest.pool import batches, in_order, run_alone, worker_pool
 from pipelines.ingest.reference_seeds import kpi_codes, seed_region_codes
 from pipelines.ingest.summary import IngestSummary, Progress, summarise
 from pipelines.ingest.validate import ValidationContext
@@ -92,7 +96,7 @@ def ingest(
         }
         others = batches([f for f in plan.parse if f.folder != "reference"])
         work = functools.partial(load_batch, contexts=contexts, taught=taught)
-        loaded = in_order(pool, work, others)
+        loaded = in_order(pool, work, others, recover=functools.partial(one_by_one, work))
         outcomes: list[FileOutcome] = []
         with write.transaction(warehouse, plan, load_id) as con:
             for validated in itertools.chain([validate_batch(references, contexts)], loaded):
@@ -102,3 +106,15 @@ def ingest(
                 outcomes += validated.outcomes
             write.finish(con, load_id, plan, outcomes, state)
     return summarise(load_id, outcomes, plan)
+
+
+def one_by_one(work: Callable[[list], ValidatedBatch], files: list) -> ValidatedBatch:
+    """A batch whose worker process died, file by file, each in a process of its own: the
+    file whose process dies again is refused (parser_crashed), the others load."""
+    results = []
+    for raw in files:
+        try:
+            results.append(run_alone(work, [raw]))
+        except BrokenExecutor as error:
+            results.append(crashed(raw, error))
+    return merged(results)

@@ -75,6 +75,8 @@ def _precheck(text: str | None) -> Parsed | str:
         return EMPTY
     if cleaned.upper() in EXCEL_ERRORS:
         return Parsed(None, "excel_error_value")
+    if cleaned.startswith("="):  # Excel shows a formula's result, never the formula itself
+        return Parsed(None, "formula_not_calculated")
     return cleaned
 
 
@@ -370,24 +372,39 @@ def normalise_region(text: str) -> Parsed:
     return Parsed(None, "region_invalid_format")
 
 
+# How Excel shows a long number in a General cell (xlsx_cells.excel_general): 9.13302E+17.
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?E\+\d+", re.IGNORECASE)
+
+
 @_guarded
 def normalise_uscc(text: str) -> Parsed:
+    if _SCIENTIFIC.fullmatch(text):  # typed into a number cell: its last digits are lost
+        return Parsed(None, "uscc_stored_as_number")
     code = uscc_codes.normalise_uscc(text)
     problem = uscc_codes.problem(code)
     return Parsed(None, problem) if problem else Parsed(code)
 
 
+# Characters that show nothing: zero-width spaces and joiners, the soft hyphen, the BOM,
+# and the bidirectional controls that make a name display reversed (U+202E).
+INVISIBLE = "[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+_INVISIBLE = re.compile(INVISIBLE)
+
+
 def normalise_text(text: str | None) -> Parsed:
-    """Free text (names): trimmed, otherwise kept as written (no folding).
+    """Free text (names): trimmed, without invisible characters, otherwise kept as written
+    (no folding).
 
     U+FFFD is what the reader puts in place of bytes of another encoding (a cell pasted
-    from a GBK file into a UTF-8 one): such a name is garbled, not a name."""
+    from a GBK file into a UTF-8 one): such a name is garbled, not a name. A name of
+    invisible characters only is no name either."""
     checked = _precheck(text)
     if isinstance(checked, Parsed):
         return checked
     if "\ufffd" in text:
         return Parsed(None, "text_garbled")
-    return Parsed(text.strip())
+    visible = _INVISIBLE.sub("", text).strip()
+    return Parsed(visible) if visible else Parsed(None, "text_invisible_only")
 
 
 # ---------------------------------------------------------------- vectorised common cases
@@ -427,8 +444,9 @@ def text_fast_path(cell: pl.Expr) -> FastPath:
     """Names holding a Chinese character: such a cell is never empty, a placeholder or an
     Excel error, so it is kept trimmed, unless it is garbled."""
     garbled = cell.str.contains("\ufffd", literal=True)
+    plain = ~cell.str.contains(INVISIBLE) & ~cell.str.starts_with("=")
     return FastPath(
-        cell.str.contains(_IDEOGRAPH),
+        cell.str.contains(_IDEOGRAPH) & plain,
         pl.when(~garbled).then(cell.str.strip_chars(PYTHON_WHITESPACE)),
         pl.when(garbled).then(pl.lit("text_garbled")),
     )

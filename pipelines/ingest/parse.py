@@ -130,6 +130,21 @@ def load_batch(
     return validate_batch([parse_file(raw, taught) for raw in files], contexts)
 
 
+def crashed(raw: RawFile, error: BaseException) -> ValidatedBatch:
+    """The answer for a file whose parsing process died: refused, with what is known."""
+    outcome = FileOutcome(raw, None, None, [failure(None, "parser_crashed", detail=str(error))])
+    return ValidatedBatch([outcome], {})
+
+
+def merged(batches: list[ValidatedBatch]) -> ValidatedBatch:
+    """Several validated batches as one, in order."""
+    frames: dict[str, list[pl.DataFrame]] = {}
+    for batch in batches:
+        for table, parts in batch.frames.items():
+            frames.setdefault(table, []).extend(parts)
+    return ValidatedBatch([o for batch in batches for o in batch.outcomes], frames)
+
+
 def validate_batch(
     batch: list[ParsedFile], contexts: dict[Feed, ValidationContext]
 ) -> ValidatedBatch:

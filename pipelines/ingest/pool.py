@@ -3,6 +3,12 @@
 Parsing is mostly Python, which threads cannot run side by side, so a large load is handled
 by worker processes; a small one by threads, as starting processes would cost more than it
 saves. The pool lives for one load (a `with` block) and its workers end with it.
+
+A worker process that dies (a parser's abort, a signal) breaks its pool. The load does not
+fail: that batch, and every batch after it, is recovered by the caller's `recover` (the
+loader parses their files one by one, each in a process of its own, and refuses the file
+whose process dies). The parse budget (pipelines.ingest.budget) keeps the known causes of
+such deaths away from the parsers in the first place.
 """
 
 from __future__ import annotations
@@ -15,7 +21,13 @@ import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import (
+    BrokenExecutor,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+)
 from typing import TypeVar
 
 from pipelines.ingest.discovery import RawFile
@@ -75,13 +87,51 @@ def batches(files: list[RawFile]) -> Iterator[list[RawFile]]:
         yield batch
 
 
-def in_order(pool: Executor, fn: Callable[[T], R], items: Iterable[T]) -> Iterator[R]:
+def in_order(
+    pool: Executor,
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    recover: Callable[[T], R] | None = None,
+) -> Iterator[R]:
     """fn of each item, run on the pool and yielded in order, submitted at most WORKERS
-    items ahead of the one yielded (so results never pile up in memory)."""
-    pending: deque[Future[R]] = deque()
+    items ahead of the one yielded (so results never pile up in memory).
+
+    Once the pool is broken (a worker process died), `recover` gives the result of each
+    item not yet done, in order; without it the BrokenExecutor error is raised."""
+    pending: deque[tuple[T, Future[R] | None]] = deque()
+    broken = False
+
+    def resolve(item: T, future: Future[R] | None) -> R:
+        nonlocal broken
+        if future is not None:
+            try:
+                return future.result()
+            except BrokenExecutor:
+                if recover is None:
+                    raise
+                broken = True
+        assert recover is not None
+        return recover(item)
+
     for item in items:
-        pending.append(pool.submit(fn, item))
+        future = None
+        if not broken:
+            try:
+                future = pool.submit(fn, item)
+            except BrokenExecutor:
+                if recover is None:
+                    raise
+                broken = True
+        pending.append((item, future))
         if len(pending) > WORKERS:
-            yield pending.popleft().result()
+            yield resolve(*pending.popleft())
     while pending:
-        yield pending.popleft().result()
+        yield resolve(*pending.popleft())
+
+
+def run_alone(fn: Callable[[T], R], item: T) -> R:
+    """fn(item) in a process of its own, which ends with it. Raises BrokenExecutor when
+    that process dies before it answers."""
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=end_with_parent) as alone:
+        return alone.submit(fn, item).result()

@@ -10,14 +10,17 @@ null; nothing else is changed, so cells stay "as written".
 from __future__ import annotations
 
 import codecs
+import io
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import fastexcel
 import polars as pl
 
-from pipelines.ingest.xlsx_cells import Overrides, cell_overrides
+from pipelines.ingest.budget import ParseBudget
+from pipelines.ingest.xlsx_cells import Overrides, cell_overrides, column_number, sheet_paths
 
 CSV_SUFFIXES = frozenset({".csv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
@@ -65,13 +68,18 @@ class Sheet:
     grid: pl.DataFrame
 
 
-def read_file(path: Path, data: bytes | None = None) -> list[Sheet]:
+def read_file(
+    path: Path, data: bytes | None = None, budget: ParseBudget | None = None
+) -> list[Sheet]:
     """Read one raw file (CSV or XLSX) into its sheets; never writes to `path`.
 
     `data` lets the caller pass bytes it already read (to hash them), so the file is
     read once. Sheets without any cell are left out; a file with none raises
-    `UnreadableFile("file_empty")`.
+    `UnreadableFile("file_empty")`; a file over the parse budget (default: from the
+    environment) raises `UnreadableFile("file_over_budget")` before the step it would
+    overwhelm.
     """
+    budget = budget or ParseBudget.from_environment()
     suffix = path.suffix.lower()
     if suffix not in CSV_SUFFIXES | XLSX_SUFFIXES:
         raise UnreadableFile(
@@ -81,14 +89,31 @@ def read_file(path: Path, data: bytes | None = None) -> list[Sheet]:
         data = path.read_bytes()
     if not data.strip():
         raise UnreadableFile("file_empty", "no bytes")
-    sheets = read_csv_bytes(data) if suffix in CSV_SUFFIXES else read_xlsx_bytes(data)
+    if suffix in CSV_SUFFIXES:
+        sheets = read_csv_bytes(data, budget)
+    else:
+        sheets = read_xlsx_bytes(data, budget)
     sheets = [sheet for sheet in sheets if _has_cells(sheet.grid)]
     if not sheets:
         raise UnreadableFile("file_empty", "no non-blank cell")
+    for sheet in sheets:
+        _within(budget, "max_cell_chars", _longest_cell(sheet.grid))
     return sheets
 
 
-def read_csv_bytes(data: bytes) -> list[Sheet]:
+def _within(budget: ParseBudget, limit: str, actual: int) -> None:
+    """Refuse the file when it exceeds the budget's limit named `limit`."""
+    if params := budget.exceeded(limit, actual):
+        raise UnreadableFile("file_over_budget", f"{limit} {actual:,}", **params)
+
+
+def _longest_cell(grid: pl.DataFrame) -> int:
+    lengths = grid.select(pl.col(pl.String).str.len_chars().max())
+    return max((value or 0 for value in lengths.row(0)), default=0) if lengths.width else 0
+
+
+def read_csv_bytes(data: bytes, budget: ParseBudget | None = None) -> list[Sheet]:
+    budget = budget or ParseBudget.from_environment()
     text = decode_text(data)
     delimiter = sniff_delimiter(text)
     if len(delimiter.encode()) > 1:
@@ -97,6 +122,7 @@ def read_csv_bytes(data: bytes) -> list[Sheet]:
     # Polars takes the column count from the first line, which is often a one-cell
     # title; an explicit, wide enough schema keeps the later columns.
     width = max((line.count(delimiter) for line in text.splitlines()), default=0) + 1
+    _within(budget, "max_columns", width)
     try:
         frame = pl.read_csv(
             text.encode(),
@@ -170,7 +196,7 @@ def sniff_delimiter(text: str) -> str:
     return max(_DELIMITERS, key=score)
 
 
-def read_xlsx_bytes(data: bytes) -> list[Sheet]:
+def read_xlsx_bytes(data: bytes, budget: ParseBudget | None = None) -> list[Sheet]:
     """Every visible sheet as strings, from row 1 so row numbers match Excel."""
     if data.startswith(_OLE_MAGIC) and _ENCRYPTED_STREAM in data:
         raise UnreadableFile("file_encrypted", "password-protected (encrypted) workbook")
@@ -178,6 +204,7 @@ def read_xlsx_bytes(data: bytes) -> list[Sheet]:
         raise UnreadableFile("file_unreadable", "an old-format (.xls) workbook named .xlsx")
     if not data.startswith(_ZIP_MAGIC):
         raise UnreadableFile("file_unreadable", "not an XLSX (zip) file")
+    check_workbook(data, budget or ParseBudget.from_environment())
     overrides = cell_overrides(data)
     try:
         reader = fastexcel.read_excel(data)
@@ -193,6 +220,64 @@ def read_xlsx_bytes(data: bytes) -> list[Sheet]:
     except fastexcel.FastExcelError as error:
         raise UnreadableFile("file_unreadable", f"XLSX error: {error}") from error
     return sheets
+
+
+# The used range a sheet declares (<dimension ref="A1:Z50"/>) near the start of its XML,
+# and the reference of every cell (for a sheet that declares none).
+_DIMENSION = re.compile(rb'<dimension\s+ref="([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?"')
+_CELL_REF = re.compile(rb'<c\s+r="([A-Z]{1,3})(\d+)"')
+_HEAD_BYTES = 4096
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+
+
+def check_workbook(data: bytes, budget: ParseBudget) -> None:
+    """Refuse a workbook whose parts inflate past the budget, whose sheet spans more
+    cells or columns than it allows (a stray cell at XFD1048576), or that holds a text
+    longer than a cell may be, before the XLSX reader lays out its grid.
+
+    Best effort like cell_overrides: a workbook this cannot open is left to the reader,
+    which says what is wrong with it.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return
+    with archive:
+        _within(budget, "max_inflated_bytes", sum(i.file_size for i in archive.infolist()))
+        try:
+            paths = sheet_paths(archive)
+        except (KeyError, ValueError, SyntaxError):
+            return
+        for path in paths.values():
+            if path in archive.NameToInfo:
+                columns, cells = _extent(archive, path)
+                _within(budget, "max_columns", columns)
+                _within(budget, "max_cells", cells)
+        # A shared string of more than 4 bytes a character is longer than the limit however
+        # it is written; shorter ones, and strings written in the sheet, are measured once
+        # read (read_file), within the inflated size.
+        longest = 4 * budget.max_cell_chars + 1
+        if _SHARED_STRINGS in archive.NameToInfo and re.search(
+            rb">[^<]{%d}" % longest, archive.read(_SHARED_STRINGS)
+        ):
+            _within(budget, "max_cell_chars", longest)
+
+
+def _extent(archive: zipfile.ZipFile, path: str) -> tuple[int, int]:
+    """(columns, cells) of the rectangle from A1 to the sheet's last used row and column:
+    as the sheet declares it, else as its cells' references give it."""
+    with archive.open(path) as member:
+        head = member.read(_HEAD_BYTES)
+    declared = _DIMENSION.search(head)
+    if declared:
+        last_column, last_row = declared.group(3) or declared.group(1), declared.group(4)
+        columns = column_number((last_column).decode())
+        return columns, columns * int(last_row or declared.group(2))
+    refs = _CELL_REF.findall(archive.read(path))
+    if not refs:
+        return 0, 0
+    columns = max(column_number(letters.decode()) for letters, _ in refs)
+    return columns, columns * max(int(row) for _, row in refs)
 
 
 def _override(frame: pl.DataFrame, cells: Overrides) -> pl.DataFrame:
@@ -238,11 +323,12 @@ def _finish(frame: pl.DataFrame, *, excel: bool = False) -> pl.DataFrame:
     if cleaned := _cleaned(frame, excel=excel):
         frame = frame.with_columns(cleaned)
     # Trailing empty columns come from the CSV width estimate counting quoted delimiters.
-    width = frame.width
-    while width and frame.get_column(frame.columns[width - 1]).null_count() == frame.height:
+    columns = frame.columns
+    width = len(columns)
+    while width and frame.get_column(columns[width - 1]).null_count() == frame.height:
         width -= 1
-    if width < frame.width:
-        frame = frame.select(frame.columns[:width])
+    if width < len(columns):
+        frame = frame.select(columns[:width])
     rows = pl.Series("row", range(1, frame.height + 1), dtype=pl.Int64)
     return frame.insert_column(0, rows)
 

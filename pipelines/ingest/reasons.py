@@ -3,7 +3,8 @@
 One table: the code (stable snake_case, stored in `landing.quarantine.reason_code` and
 `landing.load_audit.error_code`), a Chinese message written for a town clerk, and an
 English one. Messages are `str.format` templates; row-level messages about one cell take
-`header` (the Chinese column header), `field` (canonical name) and `value` (as written).
+`header` (the Chinese column header), `field` (canonical name), `value` (as written) and
+`visible` (as written, with each invisible character shown as <U+200B>).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ _CELL = "{header}“{value}”"
 ROW_REASONS: dict[str, Reason] = {
     "uscc_missing": Reason("未填写统一社会信用代码", "unified social credit code is missing"),
     "uscc_invalid_format": Reason(
-        "统一社会信用代码“{value}”格式不对：应为18位数字或大写字母（不含I、O、S、V、Z）",
-        "unified social credit code '{value}' is not 18 characters of digits and capitals "
+        "统一社会信用代码“{visible}”格式不对：应为18位数字或大写字母（不含I、O、S、V、Z）",
+        "unified social credit code '{visible}' is not 18 characters of digits and capitals "
         "(without I, O, S, V, Z)",
     ),
     "uscc_bad_check_char": Reason(
@@ -84,6 +85,26 @@ ROW_REASONS: dict[str, Reason] = {
     "industry_unknown": Reason(
         _CELL + "无法识别，请填写国民经济行业分类门类字母（A～T）或行业代码",
         "{field} '{value}' is not a GB/T 4754-2017 section or division code",
+    ),
+    "formula_not_calculated": Reason(
+        _CELL + "是没有计算结果的公式（文件由程序生成，未在 Excel 中计算保存），"
+        "请用 Excel 或 WPS 打开后保存，再重新放入",
+        "{field} '{value}' is a formula saved without its result; open the file in Excel and "
+        "save it",
+    ),
+    "uscc_stored_as_number": Reason(
+        "统一社会信用代码在 Excel 中是数字格式，显示为“{value}”，后几位已经丢失；"
+        "请把该列设置为“文本”格式后重新填写代码",
+        "unified social credit code stored as a number ('{value}'): its last digits are lost; "
+        "format the column as text and type the codes again",
+    ),
+    "text_invisible_only": Reason(
+        "{header}“{visible}”只有不可见字符（零宽空格、方向控制符等），请填写实际内容",
+        "{field} '{visible}' holds only invisible characters (zero-width, direction controls)",
+    ),
+    "count_implausible": Reason(
+        _CELL + "超过合理上限（{limit}），请核对是否多填了位数",
+        "{field} '{value}' is above the plausible maximum ({limit})",
     ),
     "text_garbled": Reason(
         "{header}含无法识别的乱码字符（文件中混有其他编码的文字），请重新填写",
@@ -176,6 +197,16 @@ FILE_REASONS: dict[str, Reason] = {
     "file_unreadable": Reason(
         "文件无法打开或读取（{detail}），请确认文件未损坏、未加密",
         "the file cannot be read ({detail})",
+    ),
+    "file_over_budget": Reason(
+        "文件超出读取上限：{limit_zh}为 {actual}，上限为 {allowed}。请删除表格以外的多余内容"
+        "（如远处误填的单元格）、拆分过大的文件，另存后重新放入",
+        "the file exceeds a parsing limit: {limit_en} is {actual}, the limit is {allowed}",
+    ),
+    "parser_crashed": Reason(
+        "读取此文件时解析程序异常退出（{detail}），文件可能已损坏或含有异常内容；"
+        "请用 Excel 或 WPS 打开后另存为新的 .xlsx 或 CSV，再重新放入",
+        "the parser died while reading this file ({detail})",
     ),
     "file_encrypted": Reason(
         "文件设置了打开密码（已加密），无法读取，请取消密码后重新保存为 .xlsx",

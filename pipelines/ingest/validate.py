@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import datetime
 import functools
+import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from pipelines.ingest import reasons
-from pipelines.ingest.normalise import FAST_PATHS, NORMALISERS, Parsed
+from pipelines.ingest.normalise import FAST_PATHS, INVISIBLE, NORMALISERS, Parsed
 from pipelines.ingest.vocabulary import (
     FEED_ZH,
     FIELDS_BY_FEED,
@@ -156,6 +158,10 @@ _KEYS: dict[Feed, tuple[tuple[str, ...], str, str]] = {
 }
 # feed:field of every field a header alias may name
 _TAUGHT_FIELDS = [f"{feed}:{f.name}" for feed in TAUGHT_FEEDS for f in FIELDS_BY_FEED[feed]]
+INVISIBLE_RE = re.compile(INVISIBLE)
+# A head count beyond this in one return is a typo (a digit too many, a number pasted in the
+# wrong column), not an enterprise: quarantined (employees) or unknown (the other counts).
+MAX_HEAD_COUNT = int(os.environ.get("GONGHUI_MAX_HEAD_COUNT", "1000000"))
 # Which of the tables validated together a row came from (0, 1, ...).
 TABLE = "__table"
 _ROW = "__row"
@@ -386,6 +392,10 @@ def _row_checks(
     if feed in _RANGE_CHECKED:
         for name in (n for n in names if kinds[n] is Kind.PCT):
             checks.append(_Check(name, "pct_out_of_range", ~_value(name).is_between(0, 100)))
+        limit = {"limit": pl.lit(f"{MAX_HEAD_COUNT:,}")}
+        for name in (n for n in names if kinds[n] is Kind.COUNT):
+            implausible = _value(name) > MAX_HEAD_COUNT
+            checks.append(_Check(name, "count_implausible", implausible, limit))
     if feed is Feed.REF_HEADER_ALIASES:
         applies_to = pl.coalesce(_value("applies_to"), pl.lit(Feed.RETURNS.value))
         named = pl.concat_str(applies_to, pl.lit(":"), _value("field_code").str.to_lowercase())
@@ -463,6 +473,15 @@ def _first_rows(feed: Feed) -> pl.Expr:
     return pl.col("source_row").first().over(pl.col(TABLE), *values).alias(_FIRST_ROW)
 
 
+def _visible(cell: pl.Expr) -> pl.Expr:
+    """The cell with each invisible character written out (<U+200B>), for messages."""
+    return cell.map_elements(
+        lambda text: INVISIBLE_RE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text),
+        return_dtype=pl.Utf8,
+        skip_nulls=True,
+    )
+
+
 def _problems(
     frame: pl.DataFrame, checks: list[_Check], feed: Feed, fields: dict[str, Field]
 ) -> pl.DataFrame:
@@ -478,6 +497,7 @@ def _problems(
             "header": pl.lit(fields[check.column].header),
             "field": pl.lit(check.column),
             "value": pl.col(check.column),
+            "visible": _visible(pl.col(check.column)),
             **check.params,
         }
         zh, en = reasons.message_exprs(check.code, **params)

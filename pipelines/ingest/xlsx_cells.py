@@ -1,9 +1,16 @@
-"""What calamine does not show about XLSX cells: error values and percent formats.
+"""What calamine does not show about XLSX cells: error values, percent formats, formulas
+never calculated and numbers too long for a float.
 
 calamine (through fastexcel) returns an error cell (#DIV/0!, #N/A) as an empty cell, and
 a cell formatted as percent as its stored number: 100% arrives as "1", which the percent
 rule reads as 1%. Both are visible in the sheet XML, so this module scans it directly and
 returns the text the user saw for those cells ("#N/A", "100%").
+
+A formula saved without a value (a file written by a program, never opened in Excel) would
+read as an empty cell, i.e. 0; it is returned as its formula ("=E2*0.9"), which the
+normalisers refuse as `formula_not_calculated`. A number of 16 digits or more (an 18-digit
+credit code typed into a General cell) has lost its last digits to floating point; it is
+returned as Excel shows it ("9.13302E+17"), never as digits that look like a code.
 
 Kept cheap for large files: a sheet's XML is only searched (no DOM), error cells only
 when the literal `t="e"` occurs, and percent cells only when the workbook's styles define
@@ -49,7 +56,7 @@ def cell_overrides(data: bytes) -> dict[str, Overrides]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             percent_styles = _percent_styles(archive)
             out = {}
-            for name, path in _sheet_paths(archive).items():
+            for name, path in sheet_paths(archive).items():
                 xml = archive.read(path)
                 overrides = _scan(xml, percent_styles)
                 if overrides:
@@ -106,7 +113,7 @@ def _percent_styles(archive: zipfile.ZipFile) -> frozenset[bytes]:
     )
 
 
-def _sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
+def sheet_paths(archive: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → XML path inside the archive, via the workbook's relationships."""
     workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
@@ -139,14 +146,57 @@ def _letters(number: int) -> str:
     return letters
 
 
+# A formula with no cached value: <c r="H2"><f>E2*0.9</f></c> (or an empty <v>).
+_UNCALCULATED = re.compile(
+    rb"<c\b([^>]*?)(?<!/)><f\b[^>]*?(?:/>|>([^<]*)</f>)(?:<v\s*/>|<v>\s*</v>)?</c>"
+)
+# A numeric cell (no t="s"/"str"/"inlineStr") holding 16 or more digits.
+_LONG_NUMBER = re.compile(
+    rb"<c\b([^>]*?)(?<!/)>(?:<f\b[^>]*/>|<f\b[^>]*>[^<]*</f>)?"
+    rb"<v>(\d{16,}(?:\.\d*)?|\d(?:\.\d+)?[eE]\+\d+)</v>"
+)
+_XML_ENTITIES = {b"&lt;": b"<", b"&gt;": b">", b"&quot;": b'"', b"&apos;": b"'", b"&amp;": b"&"}
+
+
+def excel_general(stored: str) -> str:
+    """A number as Excel's General format shows it in a standard-width cell: six significant
+    digits in scientific notation ("913302058878759743" → "9.13302E+17")."""
+    mantissa, exponent = f"{float(stored):.5E}".split("E")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}E{int(exponent):+03d}"
+
+
+def _formulas_and_long_numbers(xml: bytes) -> Overrides:
+    """Formulas saved without a value, as their formula; numbers too long for a float, as
+    Excel shows them."""
+    overrides: Overrides = {}
+    if b"<f" in xml:
+        for match in _UNCALCULATED.finditer(xml):
+            formula = match.group(2) or b""
+            for entity, char in _XML_ENTITIES.items():
+                formula = formula.replace(entity, char)
+            _place(overrides, match.group(1), "=" + formula.decode("utf-8", "replace"))
+    for match in _LONG_NUMBER.finditer(xml):
+        kind = dict(_ATTR.findall(match.group(1))).get(b"t", b"n")
+        if kind == b"n":
+            _place(overrides, match.group(1), excel_general(match.group(2).decode()))
+    return overrides
+
+
+def _place(overrides: Overrides, attributes: bytes, text: str) -> None:
+    ref = _REF.fullmatch(dict(_ATTR.findall(attributes)).get(b"r", b""))
+    if ref is not None:
+        overrides[(int(ref.group(2)), column_number(ref.group(1).decode()))] = text
+
+
 def _scan(xml: bytes, percent_styles: frozenset[bytes]) -> Overrides:
+    overrides = _formulas_and_long_numbers(xml)
     wanted = [rb's="' + style + rb'"' for style in sorted(percent_styles)]
     if b't="e"' in xml:
         wanted.append(b't="e"')
     if not wanted:
-        return {}
+        return overrides
     cells = re.compile(_CELL.replace(b"{wanted}", b"|".join(wanted)))
-    overrides: Overrides = {}
     for start in _tag_starts(xml, wanted):
         match = cells.match(xml, start)
         if match is None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -82,7 +84,21 @@ CASES: dict[str, Expected] = {
     "超长单元格.csv": Expected(
         LOADED, rows=(3, 1, 2),
         reasons=((5, "employees", "count_unparseable"), (6, "uscc", "uscc_invalid_format"))),
+    # over the parse budget: a cell longer than Excel's 32,767 characters, a stray cell at
+    # XFD1048576, a zip inflating to 210 MiB, a line of a million commas
+    "超长单元格.xlsx": Expected(UNREADABLE, "file_over_budget"),
+    "表格外零星单元格.xlsx": Expected(UNREADABLE, "file_over_budget"),
+    "解压后过大.xlsx": Expected(UNREADABLE, "file_over_budget"),
+    "一行百万逗号.csv": Expected(UNREADABLE, "file_over_budget"),
     "东 镇 2025 年报 (最终版).csv": Expected(LOADED, rows=(1, 1, 0)),
+    # 18-digit codes typed into number cells: never read as (rounded) codes
+    "信用代码为数字.xlsx": Expected(
+        LOADED, rows=(2, 0, 2),
+        reasons=((3, "uscc", "uscc_stored_as_number"), (4, "uscc", "uscc_stored_as_number"))),
+    # formulas saved without a value: never read as empty (0)
+    "公式未计算.xlsx": Expected(
+        LOADED, rows=(2, 1, 1), reasons=((4, "employees", "formula_not_calculated"),),
+        field_issues=((3, "members", "formula_not_calculated", "unknown"),)),
 }
 # fmt: on
 
@@ -231,3 +247,49 @@ def test_the_whole_corpus_refreshes_and_keeps_the_accounting(refreshed_corpus):
     assert unreadable == sum(expected.status == UNREADABLE for expected in CASES.values())
     # the seed report's "签订率达20230%" is kept as reported and caught in reconciliation
     assert flagged == [("cba_rate", 20230.0, "impossible_value")]
+
+
+@pytest.mark.parametrize(
+    ("name", "message_zh"),
+    [
+        ("表格外零星单元格.xlsx", "列数为 16,384，上限为 1,000"),
+        ("解压后过大.xlsx", "解压后大小（字节）为 220,"),
+        ("一行百万逗号.csv", "列数为 1,000,001，上限为 1,000"),
+        ("超长单元格.xlsx", "单个单元格的字符数为 131,069，上限为 32,767"),
+    ],
+)
+def test_a_file_over_the_parse_budget_is_refused_naming_the_limit(tmp_path, name, message_zh):
+    loaded = load_one(tmp_path, name)
+    assert message_zh in loaded.audit[-1]
+    assert loaded.audit[-1].startswith("文件超出读取上限：")
+    loaded.con.close()
+
+
+OVER_BUDGET = ("表格外零星单元格.xlsx", "解压后过大.xlsx", "一行百万逗号.csv", "超长单元格.xlsx")
+# The peak of this process's own memory (VmHWM: ru_maxrss would carry over the peak of the
+# process that started it, a test worker, across exec).
+PEAK_RSS_SCRIPT = """
+import re, sys
+from pathlib import Path
+from pipelines.ingest.readers import UnreadableFile, read_file
+for path in sys.argv[1:]:
+    try:
+        read_file(Path(path))
+    except UnreadableFile as error:
+        assert error.reason_code == "file_over_budget", error
+    else:
+        raise AssertionError(path)
+status = Path("/proc/self/status").read_text()
+print(int(re.search(r"VmHWM:\\s+(\\d+) kB", status).group(1)) // 1024)
+"""
+
+
+def test_files_over_the_budget_are_refused_in_bounded_memory():
+    """Reading them used to take 512 GiB (an abort), 7.4 GB or 3.4 GB; now each is refused
+    before the expensive step: the process never grows past the size of Python with
+    Polars loaded (about 50 MiB here)."""
+    paths = [str(CORPUS / "returns" / name) for name in OVER_BUDGET]
+    done = subprocess.run(
+        [sys.executable, "-c", PEAK_RSS_SCRIPT, *paths], capture_output=True, text=True, check=True
+    )
+    assert int(done.stdout) < 200  # MiB

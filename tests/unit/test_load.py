@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import date, datetime
 from pathlib import Path
 
@@ -116,3 +118,48 @@ def test_a_sheet_that_fails_validation_fails_alone(tmp_path, monkeypatch):
         ("returns/2.csv", "loaded", None, 1, 1),
     ]
     assert accepted == [(2,)]
+
+
+def test_a_broken_pool_leaves_the_rest_to_recover_in_order():
+    class Breaking(ThreadPoolExecutor):
+        """A pool whose worker dies on item 3: that future fails, and so does every
+        submit after it, as a ProcessPoolExecutor's do."""
+
+        def __init__(self):
+            super().__init__(max_workers=2)
+            self.dead = False
+
+        def submit(self, fn, *args):
+            if self.dead:
+                raise BrokenProcessPool("dead")
+            if args[0] == 3:
+                self.dead = True
+                future: Future = Future()
+                future.set_exception(BrokenProcessPool("worker died"))
+                return future
+            return super().submit(fn, *args)
+
+    with Breaking() as workers:
+        results = list(pool.in_order(workers, lambda i: i * 10, range(7), recover=lambda i: -i))
+
+    assert results == [0, 10, 20, -3, -4, -5, -6]
+
+
+def fine_or_abort(files: list[RawFile]) -> parse.ValidatedBatch:
+    """A parser that dies (as a C library's abort would) on 炸.csv."""
+    if files[0].path.name == "炸.csv":
+        os.abort()
+    outcome = parse.FileOutcome(files[0], 1, "sha", [parse.SheetOutcome(None, rows_read=1)])
+    return parse.ValidatedBatch([outcome], {})
+
+
+def test_a_file_whose_parser_dies_is_refused_and_the_others_load(tmp_path):
+    files = [raw_file(tmp_path / name) for name in ("甲.csv", "炸.csv", "乙.csv")]
+
+    recovered = load.one_by_one(fine_or_abort, files)
+
+    assert [o.raw.path.name for o in recovered.outcomes] == ["甲.csv", "炸.csv", "乙.csv"]
+    [first], [crashed], [last] = (o.sheets for o in recovered.outcomes)
+    assert first.error_code is None and last.error_code is None
+    assert crashed.error_code == "parser_crashed"
+    assert crashed.message_zh.startswith("读取此文件时解析程序异常退出（")

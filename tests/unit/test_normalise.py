@@ -435,3 +435,17 @@ def test_fast_paths_agree_with_the_normalisers(kind, cells):
     for cell, (handled, outcome) in zip(cells, fast(kind, cells), strict=True):
         if handled:
             assert outcome == NORMALISERS[kind](cell)
+
+
+@pytest.mark.parametrize(
+    ("normaliser", "cell"),
+    [(normalise_count, "=E3*0.9"), (normalise_text, "=HYPERLINK(\"x\",\"甲厂\")"),
+     (normalise_uscc, "=A1"), (normalise_date, "=TODAY()")],
+)  # fmt: skip
+def test_a_formula_is_never_read_as_its_value(normaliser, cell):
+    assert normaliser(cell) == Parsed(None, "formula_not_calculated")
+
+
+@pytest.mark.parametrize("cell", ["9.13302E+17", "9.1330205887875974E+17", "9E+17"])
+def test_a_credit_code_shown_in_scientific_notation_was_typed_into_a_number_cell(cell):
+    assert normalise_uscc(cell) == Parsed(None, "uscc_stored_as_number")

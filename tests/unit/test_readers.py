@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from pipelines.ingest.readers import UnreadableFile, read_file, sniff_delimiter
-from pipelines.ingest.xlsx_cells import _scan
+from pipelines.ingest.xlsx_cells import _scan, excel_general
 
 GBK_TABLE = (
     "2024年度企业工会基本情况统计表\n"
@@ -235,3 +235,26 @@ def test_an_encrypted_workbook_is_named_as_such(tmp_path):
     with pytest.raises(UnreadableFile) as raised:
         read_file(write(tmp_path, "locked.xlsx", ole))
     assert raised.value.reason_code == "file_encrypted"
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("913302058878759743", "9.13302E+17"), ("9.1330205887875974E+17", "9.13302E+17"),
+     ("9000000000000000000", "9E+18"), ("1234567890123456", "1.23457E+15")],
+)  # fmt: skip
+def test_long_numbers_are_shown_as_excel_shows_them(stored, shown):
+    assert excel_general(stored) == shown
+
+
+def test_formulas_without_a_value_and_long_numbers_are_overridden():
+    xml = (
+        b'<sheetData><row r="2"><c r="A2"><v>913302058878759743</v></c>'
+        b'<c r="B2" t="s"><v>1234567890123456789</v></c>'  # a shared-string index: text
+        b'<c r="C2"><f>D2*0.9</f></c><c r="D2"><f>E2&amp;"x"</f><v></v></c>'
+        b'<c r="E2"><f>F2+1</f><v>100</v></c><c r="F2"><v>12345</v></c></row></sheetData>'
+    )
+    assert _scan(xml, frozenset()) == {
+        (2, 1): "9.13302E+17",
+        (2, 3): "=D2*0.9",
+        (2, 4): '=E2&"x"',
+    }

@@ -702,7 +702,7 @@ def _placeholders(template: str) -> set[str]:
 def test_every_reason_has_both_messages_with_matching_placeholders(code):
     reason = reasons.REASONS[code]
     # The Chinese text names a column by its header, the English one by its field name.
-    english_name = {"header": "field", "key": "key_en", "feed": "feed_en"}
+    english_name = {"header": "field", "key": "key_en", "feed": "feed_en", "limit_zh": "limit_en"}
     assert reason.zh and reason.en
     assert {english_name.get(p, p) for p in _placeholders(reason.zh)} == _placeholders(reason.en)
 
@@ -777,3 +777,38 @@ def test_the_codes_other_modules_rely_on_exist():
     assert set(required) <= set(reasons.ROW_REASONS)
     assert {*files, "unsupported_format", "no_data_rows"} <= set(reasons.FILE_REASONS)
     assert all(code == code.lower() and " " not in code for code in reasons.REASONS)
+
+
+def test_invisible_characters_are_removed_from_names_and_named_in_messages():
+    source = table(
+        [
+            ret(enterprise_name="\u202e司公限有械机\u200b"),  # 4: kept, without the controls
+            ret(uscc=GOOD_2, enterprise_name="\u200b\u202e"),  # 5: nothing visible
+            ret(uscc="9144030071526726\u200bXG", period="2024-06"),  # 6
+        ]
+    )
+    result = validate(Feed.RETURNS, source, CONTEXT)
+    assert result.accepted["enterprise_name"].to_list() == ["司公限有械机"]
+    assert result.quarantine.select("source_row", "reason_code", "message_zh").rows() == [
+        (5, "text_invisible_only",
+         "企业名称“<U+200B><U+202E>”只有不可见字符（零宽空格、方向控制符等），请填写实际内容"),
+        (6, "uscc_invalid_format",
+         "统一社会信用代码“9144030071526726<U+200B>XG”格式不对：应为18位数字或大写字母（不含I、O、S、V、Z）"),
+    ]  # fmt: skip
+
+
+def test_a_head_count_beyond_a_million_is_a_typo_not_an_enterprise():
+    source = table(
+        [
+            every_column(employees="9000000000000000000"),  # 4: required: quarantined
+            every_column(uscc=GOOD_2, employees="1000000", members="1000000"),  # 5: at the bound
+            every_column(uscc=GOOD_2, period="2024-06", wage_rounds="2000000"),  # 6: optional
+        ]
+    )
+    result = validate(Feed.RETURNS, source, CONTEXT)
+    assert problems(result) == [(4, "employees", "count_implausible")]
+    assert result.quarantine["message_zh"][0] == (
+        "职工人数“9000000000000000000”超过合理上限（1,000,000），请核对是否多填了位数"
+    )
+    assert issues(result) == [(6, "wage_rounds", "count_implausible", "unknown")]
+    assert result.accepted["source_row"].to_list() == [5, 6]

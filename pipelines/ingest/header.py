@@ -4,7 +4,8 @@ Government spreadsheets put a title, a "填报单位：xx镇总工会" line, som
 over two merged rows ("集体合同" over "签订日期 | 到期日期"), then data, a 合计 line and
 notes. The header is the row (or pair of rows) whose cells match the most distinct
 canonical fields of the feed; everything above it is ignored, and below it blank rows,
-total lines and note lines (with whatever follows a note) are dropped.
+total lines (a total label and no code) and note lines are passed over and counted; rows
+after a note are data like any other.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import polars as pl
 
@@ -47,11 +49,22 @@ _MARKER_FIRSTS = sorted({fold_header(m)[0] for m in (*TOTAL_LINE_MARKERS, *NOTE_
 _MAY_START_MARKER = "[" + "".join(_MARKER_FIRSTS) + "]|[^\\x00-\\x7f\\u4e00-\\u9fff]"
 
 
+# The code that identifies a data row; a total line has none.
+_KEY_FIELDS = frozenset({"uscc", "region_code"})
+
+
 @dataclass(frozen=True)
 class Column:
     cell: str  # grid column (c1..cN)
     label: str  # header as written; "parent/child" under a two-row header
     field: str | None  # canonical field, None when unmapped
+
+
+class SkippedLines(NamedTuple):
+    """Lines below a header that are read but are not data, by kind."""
+
+    totals: int = 0
+    notes: int = 0
 
 
 @dataclass(frozen=True)
@@ -64,6 +77,8 @@ class ParsedTable:
     columns: tuple[Column, ...]
     data: pl.DataFrame
     missing_required: tuple[Field, ...]
+    # lines below the header that hold something but are not data: total lines and notes
+    skipped: SkippedLines = SkippedLines()
 
     @property
     def unknown_columns(self) -> list[str]:
@@ -85,8 +100,8 @@ def parse_table(
     header_rows, columns = find_header(grid, feed, taught)
     fields = {column.field for column in columns}
     missing = tuple(f for f in FIELDS_BY_FEED[feed] if f.required and f.name not in fields)
-    data = _data_rows(grid, header_rows[-1], columns)
-    return ParsedTable(feed, header_rows, columns, data, missing)
+    data, skipped = _data_rows(grid, header_rows[-1], columns)
+    return ParsedTable(feed, header_rows, columns, data, missing, skipped)
 
 
 # What a raw/reference/ file may be, told apart by its headers.
@@ -239,7 +254,10 @@ def _starts_with_any(expr: pl.Expr, markers: Sequence[str]) -> pl.Expr:
     return expr.str.contains(pattern).fill_null(False)
 
 
-def _data_rows(grid: pl.DataFrame, header_row: int, columns: list[Column]) -> pl.DataFrame:
+def _data_rows(
+    grid: pl.DataFrame, header_row: int, columns: list[Column]
+) -> tuple[pl.DataFrame, SkippedLines]:
+    """The data rows below the header, and the lines passed over (totals, notes)."""
     cells = [column for column in grid.columns if column != "row"]
     body = grid.slice(grid["row"].search_sorted(header_row, side="right"))  # rows are in order
     body = _skip_column_numbers(body, columns)
@@ -251,11 +269,12 @@ def _data_rows(grid: pl.DataFrame, header_row: int, columns: list[Column]) -> pl
         for position, cell in enumerate(cells, 1)
         if cell not in labelled and body.get_column(cell).null_count() < body.height
     ]
-    totals, first_note = _total_and_note_rows(body, cells, len(columns))
+    code = next((c.cell for c in mapped if c.field in _KEY_FIELDS), None)
+    totals, notes = _total_and_note_rows(body, cells, len(columns), code)
     has_data = pl.any_horizontal(pl.col(c.cell).is_not_null() for c in mapped)
-    kept = has_data & ~pl.col("row").is_in(totals)
-    if first_note is not None:  # a note ends the data: nothing below it is kept
-        kept &= pl.col("row") < first_note
+    # a note is passed over, never the rows below it (补报企业 come after a note)
+    kept = has_data & ~pl.col("row").is_in(totals) & ~pl.col("row").is_in(notes)
+    skipped = SkippedLines(totals=len(totals), notes=len(notes))
     return (
         body.lazy()
         .filter(kept)
@@ -265,15 +284,17 @@ def _data_rows(grid: pl.DataFrame, header_row: int, columns: list[Column]) -> pl
             _row_data([*columns, *extra]).alias("row_data"),
         )
         .collect()
-    )
+    ), skipped
 
 
 def _total_and_note_rows(
-    body: pl.DataFrame, cells: list[str], n_columns: int
-) -> tuple[list[int], int | None]:
-    """(rows of total lines, first note line) of the body.
+    body: pl.DataFrame, cells: list[str], n_columns: int, code: str | None
+) -> tuple[list[int], list[int]]:
+    """(rows of total lines, rows of note lines) of the body.
 
-    Both are recognised by a row's first cells. Folding (NFKC) every cell is slow, so
+    Both are recognised by a row's first cells; a total line has no code either (a credit
+    code for returns, a region code for summaries): 合计(宁波)信息科技有限公司 and
+    小计量器具厂 with their credit codes are enterprises. Folding (NFKC) every cell is slow, so
     only candidate rows are looked at: those with no text in the first three cells (the
     first cell is further right) or with a character in one of them that may start a
     marker. Their first filled cell is picked out in Python: a Polars coalesce over
@@ -286,10 +307,13 @@ def _total_and_note_rows(
     )
     candidates = body.filter(may_mark).select("row", *cells).rows()
     if not candidates:
-        return [], None
+        return [], []
     lines = _lines(candidates, cells[:3])
+    # a code is a run of ASCII letters and digits (合计 in the code column is no code)
+    coded = body.filter(pl.col(code).str.contains("[0-9A-Za-z]{6}")) if code else body.clear()
+    without_code = ~pl.col("row").is_in(coded["row"].implode())
     first_cell = pl.col("first_cell")
-    is_total = pl.any_horizontal(
+    is_total = without_code & pl.any_horizontal(
         _starts_with_any(_folded(expr), TOTAL_LINE_MARKERS) for expr in [first_cell, *first_three]
     )
     # A note is a mostly empty line: "说明…" as the first cell of a filled row is more
@@ -298,8 +322,7 @@ def _total_and_note_rows(
         pl.col("filled") * 2 < max(n_columns, 2)
     )
     marked = lines.select("row", is_total.alias("total"), is_note.alias("note")).rows()
-    notes = [row for row, _, note in marked if note]
-    return [row for row, total, _ in marked if total], min(notes, default=None)
+    return [row for row, total, _ in marked if total], [row for row, _, note in marked if note]
 
 
 def _lines(rows: list[tuple], first_three: list[str]) -> pl.DataFrame:

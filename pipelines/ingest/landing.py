@@ -113,6 +113,8 @@ TABLES: dict[str, str] = {
     rows_accepted BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL,
     rows_with_field_issues BIGINT NOT NULL,
+    total_lines BIGINT NOT NULL,
+    note_lines BIGINT NOT NULL,
     unknown_columns VARCHAR,
     loaded_at TIMESTAMP""",
 }

@@ -43,9 +43,11 @@ class SheetOutcome:
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
-    rows_with_field_issues: int = (
-        0  # accepted rows with a field made unknown, capped or read to the month
-    )
+    # accepted rows with a field made unknown, capped or read to the month
+    rows_with_field_issues: int = 0
+    # lines below the header passed over as not data (not in rows_read), by kind
+    total_lines: int = 0
+    note_lines: int = 0
     unknown_columns: tuple[str, ...] = ()
     error_code: str | None = None
     message_zh: str | None = None
@@ -181,6 +183,8 @@ def _sheet_outcome(sheet: str | None, table: ParsedTable) -> SheetOutcome:
         sheet=sheet,
         feed=table.feed,
         rows_read=table.data.height,
+        total_lines=table.skipped.totals,
+        note_lines=table.skipped.notes,
         unknown_columns=tuple(table.unknown_columns),
     )
 

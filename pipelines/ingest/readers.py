@@ -197,7 +197,9 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_xlsx_bytes(data: bytes, budget: ParseBudget | None = None) -> list[Sheet]:
-    """Every visible sheet as strings, from row 1 so row numbers match Excel."""
+    """Every sheet as strings, from row 1 so row numbers match Excel. Hidden sheets too:
+    hiding a sheet does not withdraw its rows (one that holds dropdown lists has no header
+    and is passed over like any sheet without one)."""
     if data.startswith(_OLE_MAGIC) and _ENCRYPTED_STREAM in data:
         raise UnreadableFile("file_encrypted", "password-protected (encrypted) workbook")
     if data.startswith(_OLE_MAGIC):
@@ -213,8 +215,6 @@ def read_xlsx_bytes(data: bytes, budget: ParseBudget | None = None) -> list[Shee
             # skip_rows=0: without it calamine drops leading blank rows and the
             # row numbers shift.
             sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
-            if sheet.visible != "visible":
-                continue
             frame = _override(sheet.to_polars(), overrides.get(name, {}))
             sheets.append(Sheet(name, _finish(frame, excel=True)))
     except fastexcel.FastExcelError as error:

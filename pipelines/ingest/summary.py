@@ -108,13 +108,22 @@ class Progress:
             else:
                 self.sink(
                     f"{prefix} {sheet.rows_read} 行 rows, 接受 {sheet.rows_accepted} accepted, "
-                    f"隔离 {sheet.rows_quarantined} quarantined" + _field_issue_note(sheet)
+                    f"隔离 {sheet.rows_quarantined} quarantined"
+                    + _field_issue_note(sheet)
+                    + _skipped_note(sheet)
                 )
 
 
 def _field_issue_note(sheet: SheetOutcome) -> str:
     count = sheet.rows_with_field_issues
     return f", 字段问题 {count} 行 with field issues" if count else ""
+
+
+def _skipped_note(sheet: SheetOutcome) -> str:
+    """The lines passed over as not data, e.g. "（跳过 skipped: 合计 1 行，备注 2 行）"."""
+    kinds = (("合计", sheet.total_lines), ("备注", sheet.note_lines))
+    parts = [f"{label} {count} 行" for label, count in kinds if count]
+    return f"（跳过 skipped: {'，'.join(parts)}）" if parts else ""
 
 
 def summarise(load_id: str, outcomes: list[FileOutcome], plan: registry.Plan) -> IngestSummary:

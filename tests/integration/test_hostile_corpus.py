@@ -51,6 +51,7 @@ CASES: dict[str, Expected] = {
     "多个工作表.xlsx": Expected(LOADED, rows=(2, 2, 0)),
     "多个工作表均无表头.xlsx": Expected(UNREADABLE, "header_not_found"),
     "隐藏行.xlsx": Expected(LOADED, rows=(3, 3, 0)),
+    "隐藏工作表.xlsx": Expected(LOADED, rows=(2, 2, 0)),  # hiding a sheet withdraws nothing
     "公式.xlsx": Expected(
         LOADED, rows=(2, 2, 0), field_issues=((3, "members", "excel_error_value", "unknown"),)),
     "加密.xlsx": Expected(UNREADABLE, "file_encrypted"),

@@ -417,3 +417,29 @@ def test_field_issues_keep_the_row_and_are_counted_per_file(seeds, tmp_path):
     os.utime(source, (source.stat().st_atime, source.stat().st_mtime + 10))
     run(raw, warehouse, seeds)
     assert query(warehouse, "select count(*) from landing.field_issues") == [(0,)]
+
+
+def test_total_and_note_lines_are_counted_and_rows_after_a_note_are_read(seeds, tmp_path):
+    raw = tmp_path / "raw"
+    (raw / "returns").mkdir(parents=True)
+    (raw / "returns/东镇.csv").write_text(
+        f"{RETURN_HEADER}\n"  # 1
+        f"{U[0]},合计(宁波)信息科技有限公司,310117101000,2025,40,单独建会\n"  # 2
+        "注：以下为补报企业\n"  # 3
+        f"{U[1]},小计量器具厂,310117101000,2025,30,联合建会\n"  # 4
+        "合计,,,,70,\n",  # 5
+        encoding="utf-8",
+    )
+    lines: list[str] = []
+    warehouse = tmp_path / "wh.duckdb"
+    run(raw, warehouse, seeds, progress=lines.append)
+
+    assert query(
+        warehouse,
+        "select rows_read, rows_accepted, total_lines, note_lines from landing.load_audit",
+    ) == [(2, 2, 1, 1)]
+    assert query(warehouse, "select enterprise_name from landing.enterprise_returns") == [
+        ("合计(宁波)信息科技有限公司",),
+        ("小计量器具厂",),
+    ]
+    assert lines[0].endswith("（跳过 skipped: 合计 1 行，备注 1 行）")

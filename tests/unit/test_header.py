@@ -9,7 +9,12 @@ import unicodedata
 
 import pytest
 
-from pipelines.ingest.header import _MAY_START_MARKER, parse_reference, parse_table
+from pipelines.ingest.header import (
+    _MAY_START_MARKER,
+    SkippedLines,
+    parse_reference,
+    parse_table,
+)
 from pipelines.ingest.readers import UnreadableFile, read_csv_bytes
 from pipelines.ingest.vocabulary import (
     FIELDS_BY_FEED,
@@ -30,7 +35,7 @@ def grid(text: str):
     return read_csv_bytes(text.encode("utf-8"))[0].grid
 
 
-def test_header_under_title_lines_maps_columns_and_drops_total_and_notes():
+def test_header_under_title_lines_maps_columns_and_passes_over_total_and_notes():
     table = parse_table(
         grid(
             "2024年度企业工会基本情况统计表,,,,,,\n"  # 1
@@ -41,7 +46,7 @@ def test_header_under_title_lines_maps_columns_and_drops_total_and_notes():
             "91310117MA1J00002B,乙厂,310117101000,2024,30,未建会,\n"  # 6
             "合  计,,,,150,,\n"  # 7
             "备注：本表由镇总工会填报,,,,,,\n"  # 8
-            "91310117MA1J00003C,丙厂,310117101000,2024,1,未建会,\n"  # 9: after a note
+            "91310117MA1J00003C,丙厂,310117101000,2024,1,未建会,\n"  # 9: after a note: data
         ),
         Feed.RETURNS,
     )
@@ -57,8 +62,9 @@ def test_header_under_title_lines_maps_columns_and_drops_total_and_notes():
         "union_form",
         "row_data",
     ]
-    assert table.data["source_row"].to_list() == [4, 6]
-    assert table.data["employees"].to_list() == ["120", "30"]
+    assert table.data["source_row"].to_list() == [4, 6, 9]
+    assert table.data["employees"].to_list() == ["120", "30", "1"]
+    assert table.skipped == SkippedLines(totals=1, notes=1)
     assert table.unknown_columns == ["联系电话"]
     assert table.missing_required == ()
 
@@ -177,13 +183,14 @@ def test_total_and_note_lines_are_found_right_of_empty_first_cells():
             ",,,,１２０,\n"  # 3: no marker, but no text in the first cells either
             ",,,全镇合计,120,\n"  # 4: a total line starting in the fourth cell
             "91310117MA1J00002B,全兴厂,310117101000,2024,5,无\n"  # 5: 全 is not 全镇合计
-            ",,,,注：本表,\n"  # 6: a note further right ends the table
-            "91310117MA1J00003C,丙厂,310117101000,2024,1,无\n"
+            ",,,,注：本表,\n"  # 6: a note further right is passed over ...
+            "91310117MA1J00003C,丙厂,310117101000,2024,1,无\n"  # 7: ... not what follows it
         ),
         Feed.RETURNS,
     )
 
-    assert table.data["source_row"].to_list() == [2, 3, 5]
+    assert table.data["source_row"].to_list() == [2, 3, 5, 7]
+    assert table.skipped == SkippedLines(totals=1, notes=1)
 
 
 def test_a_marker_spelt_in_compatibility_characters_is_still_found():
@@ -199,7 +206,25 @@ def test_a_marker_spelt_in_compatibility_characters_is_still_found():
         Feed.RETURNS,
     )
 
-    assert table.data["source_row"].to_list() == [2]
+    assert table.data["source_row"].to_list() == [2, 5]
+    assert table.skipped == SkippedLines(totals=1, notes=1)
+
+
+def test_a_name_that_begins_like_a_total_is_an_enterprise_when_it_has_a_code():
+    table = parse_table(
+        grid(
+            f"{RETURN_HEADER}\n"
+            "91310117MA1J00001A,合计(宁波)信息科技有限公司,310117101000,2024,12,无\n"  # 2
+            "91310117MA1J00002B,小计量器具厂,310117101000,2024,5,无\n"  # 3
+            "注：以下为补报企业,,,,,\n"  # 4: a note in the middle of the table
+            "91310117MA1J00003C,丙厂,310117101000,2024,1,无\n"  # 5
+            "合计,,,,18,\n"  # 6
+        ),
+        Feed.RETURNS,
+    )
+
+    assert table.data["source_row"].to_list() == [2, 3, 5]
+    assert table.skipped == SkippedLines(totals=1, notes=1)
 
 
 def test_every_alias_holds_a_chinese_character():

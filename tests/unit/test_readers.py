@@ -157,8 +157,9 @@ def test_xlsx_rows_keep_excel_numbers_dates_iso_and_integers_plain(tmp_path):
 
     sheets = read_file(path)
 
-    # The hidden list sheet and the empty sheet are not the user's data.
-    assert [sheet.name for sheet in sheets] == ["企业"]
+    # The empty sheet holds nothing; the hidden one is read (the header search passes over
+    # a list of dropdown values, as over any sheet without a header).
+    assert [sheet.name for sheet in sheets] == ["企业", "lists"]
     grid = rows(sheets[0])
     assert grid[0][0] == 1 and grid[2][:2] == (3, None)
     assert [cell for cell in grid[2][1:] if cell] == ["2024年度企业工会基本情况统计表"]

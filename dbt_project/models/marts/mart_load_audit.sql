@@ -24,6 +24,8 @@ final as (
         rows_accepted,
         rows_quarantined,
         rows_with_field_issues,
+        total_lines,
+        note_lines,
         unknown_columns,
         loaded_at
 

@@ -33,7 +33,7 @@ from pipelines.ingest.vocabulary import (
     header_keys,
 )
 
-HEADER_SCAN_ROWS = 30
+HEADER_SCAN_ROWS = 60
 # One matching cell could be a coincidence (a title that happens to read "年度").
 MIN_HEADER_FIELDS = 2
 # Statistical forms number their columns in a row under the header (栏次: 甲 乙 1 2 3 …).
@@ -217,7 +217,7 @@ def _max_score(labelled: Labelled) -> int:
 
     Every alias holds a Chinese character (a unit test keeps it so), and folding only
     drops characters, so a column can match only if its label holds one after NFKC.
-    The scan looks at 30 rows of which most are data: this bound lets it skip mapping
+    The scan looks at 60 rows of which most are data: this bound lets it skip mapping
     the rows below a header already found.
     """
     return sum(1 for label, _ in labelled if label is not None and _may_name_field(label))

@@ -123,18 +123,26 @@ def read_csv_bytes(data: bytes, budget: ParseBudget | None = None) -> list[Sheet
     # title; an explicit, wide enough schema keeps the later columns.
     width = max((line.count(delimiter) for line in text.splitlines()), default=0) + 1
     _within(budget, "max_columns", width)
-    try:
-        frame = pl.read_csv(
-            text.encode(),
-            has_header=False,
-            separator=delimiter,
-            schema={f"c{i}": pl.String for i in range(1, width + 1)},
-            truncate_ragged_lines=True,
-            raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError as error:
-        raise UnreadableFile("file_unreadable", f"CSV parse error: {error}") from error
-    return [Sheet(None, _finish(frame))]
+    if "\n" not in text:  # an old Mac file: lines end in CR alone
+        text = text.replace("\r", "\n")
+    schema = {f"c{i}": pl.String for i in range(1, width + 1)}
+    # A quote a clerk typed inside a name (甲"乙厂, or "甲厂 with no closing quote) breaks
+    # quoted parsing; the file is then read with quotes taken as ordinary characters.
+    for quote in ('"', None):
+        try:
+            frame = pl.read_csv(
+                text.encode(),
+                has_header=False,
+                separator=delimiter,
+                schema=schema,
+                quote_char=quote,
+                truncate_ragged_lines=True,
+                raise_if_empty=False,
+            )
+        except pl.exceptions.PolarsError:
+            continue
+        return [Sheet(None, _finish(frame))]
+    raise UnreadableFile("file_unreadable", "CSV 格式无法解析，请用 Excel 打开后另存为 CSV")
 
 
 def decode_text(data: bytes) -> str:
@@ -147,7 +155,7 @@ def decode_text(data: bytes) -> str:
     except UnicodeDecodeError as error:
         raise UnreadableFile("file_unreadable", f"bad text after BOM: {error}") from error
     if b"\x00" in data:
-        raise UnreadableFile("file_unreadable", "binary content (NUL bytes) in a CSV file")
+        return _utf16_without_bom(data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -159,6 +167,19 @@ def decode_text(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     raise UnreadableFile("file_unreadable", "neither UTF-8 nor GB18030 text")
+
+
+def _utf16_without_bom(data: bytes) -> str:
+    """Text saved as UTF-16 without a byte-order mark ("Unicode text" of old tools): its
+    ASCII characters (digits, commas, line ends) put a NUL in every other byte."""
+    odd, even = data[1::2].count(0), data[0::2].count(0)
+    encoding = "utf-16-le" if odd > even else "utf-16-be"
+    if max(odd, even) >= max(4, len(data) // 8):  # a quarter of the characters or more
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    raise UnreadableFile("file_not_text", "NUL bytes: not a text file")
 
 
 def _mostly_utf8(data: bytes) -> bool:
@@ -217,8 +238,8 @@ def read_xlsx_bytes(data: bytes, budget: ParseBudget | None = None) -> list[Shee
             sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
             frame = _override(sheet.to_polars(), overrides.get(name, {}))
             sheets.append(Sheet(name, _finish(frame, excel=True)))
-    except fastexcel.FastExcelError as error:
-        raise UnreadableFile("file_unreadable", f"XLSX error: {error}") from error
+    except fastexcel.FastExcelError as error:  # its message is the library's, not a clerk's
+        raise UnreadableFile("file_unreadable", "XLSX 文件已损坏或不是 Excel 文件") from error
     return sheets
 
 

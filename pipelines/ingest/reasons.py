@@ -208,6 +208,10 @@ FILE_REASONS: dict[str, Reason] = {
         "请用 Excel 或 WPS 打开后另存为新的 .xlsx 或 CSV，再重新放入",
         "the parser died while reading this file ({detail})",
     ),
+    "file_not_text": Reason(
+        "文件不是可识别的文本（可能是 UTF-16 或其他格式），请另存为 UTF-8 CSV 或 XLSX 后重新放入",
+        "the file is not readable text (perhaps UTF-16); save it as UTF-8 CSV or XLSX",
+    ),
     "file_encrypted": Reason(
         "文件设置了打开密码（已加密），无法读取，请取消密码后重新保存为 .xlsx",
         "the workbook is password-protected (encrypted); remove the password and save again",

@@ -414,3 +414,14 @@ def test_unknown_columns_of_an_audit_row_carry_their_hint():
     ]
     assert unknown_columns(None, "returns") == []
     assert unknown_columns("备注2", "reference") == [("备注2", None)]
+
+
+def test_a_header_below_many_lines_of_instructions_is_found():
+    instructions = "".join(f"填表说明第{i}条：请如实填写,,,,,\n" for i in range(1, 45))
+    table = parse_table(
+        grid(f"{instructions}{RETURN_HEADER}\n91310117MA1J00001A,甲厂,310117101000,2024,5,无\n"),
+        Feed.RETURNS,
+    )
+
+    assert table.header_rows == (45,)
+    assert table.data["source_row"].to_list() == [46]

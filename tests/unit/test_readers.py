@@ -183,7 +183,7 @@ def test_xlsx_rows_keep_excel_numbers_dates_iso_and_integers_plain(tmp_path):
         ("blank.csv", b" \r\n\r\n", "file_empty"),
         ("commas.csv", b",,,\n,,\n", "file_empty"),
         ("empty.xlsx", b"", "file_empty"),
-        ("binary.csv", b"\x00\x01\x02abc", "file_unreadable"),
+        ("binary.csv", b"\x00\x01\x02abc", "file_not_text"),
     ],
 )
 def test_unreadable_input_raises_one_error_with_a_reason(tmp_path, name, content, reason):
@@ -259,3 +259,45 @@ def test_formulas_without_a_value_and_long_numbers_are_overridden():
         (2, 3): "=D2*0.9",
         (2, 4): '=E2&"x"',
     }
+
+
+HEADER_LINE = "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式"
+
+
+def csv_rows(data: bytes) -> list[tuple]:
+    [sheet] = read_file_bytes(data)
+    return [row[1:3] for row in sheet.grid.rows()]
+
+
+def read_file_bytes(data: bytes, name: str = "a.csv"):
+    path = Path("/nonexistent") / name
+    return read_file(path, data)
+
+
+def test_lines_ending_in_a_carriage_return_alone_are_lines():
+    data = f"{HEADER_LINE}\r91310117MA1J00001A,甲厂,310117101000,2025,5,无\r".encode()
+    assert csv_rows(data) == [("统一社会信用代码", "企业名称"), ("91310117MA1J00001A", "甲厂")]
+
+
+def test_a_quote_typed_inside_a_name_does_not_refuse_the_file():
+    data = (
+        f"{HEADER_LINE}\n"
+        '91310117MA1J00001A,甲"乙厂,310117101000,2025,5,无\n'
+        '91310117MA1J00002B,"丙厂,310117101000,2025,5,无\n'
+    ).encode()
+    assert csv_rows(data)[1:] == [
+        ("91310117MA1J00001A", '甲"乙厂'),
+        ("91310117MA1J00002B", '"丙厂'),
+    ]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_a_byte_order_mark_is_read(encoding):
+    data = f"{HEADER_LINE}\n91310117MA1J00001A,甲厂,310117101000,2025,5,无\n".encode(encoding)
+    assert csv_rows(data)[1] == ("91310117MA1J00001A", "甲厂")
+
+
+def test_binary_content_in_a_csv_asks_for_utf8():
+    with pytest.raises(UnreadableFile) as raised:
+        read_file_bytes(bytes(range(256)) * 4)
+    assert raised.value.reason_code == "file_not_text"

@@ -387,6 +387,9 @@ def normalise_uscc(text: str) -> Parsed:
 
 # Characters that show nothing: zero-width spaces and joiners, the soft hyphen, the BOM,
 # and the bidirectional controls that make a name display reversed (U+202E).
+# No enterprise or region is named at such length: a paragraph pasted into the cell. Kept
+# far below a spreadsheet cell's 32,767 so that every export shows the name whole.
+MAX_NAME_CHARS = 200
 INVISIBLE = "[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
 _INVISIBLE = re.compile(INVISIBLE)
 
@@ -404,7 +407,9 @@ def normalise_text(text: str | None) -> Parsed:
     if "\ufffd" in text:
         return Parsed(None, "text_garbled")
     visible = _INVISIBLE.sub("", text).strip()
-    return Parsed(visible) if visible else Parsed(None, "text_invisible_only")
+    if not visible:
+        return Parsed(None, "text_invisible_only")
+    return Parsed(visible) if len(visible) <= MAX_NAME_CHARS else Parsed(None, "text_too_long")
 
 
 # ---------------------------------------------------------------- vectorised common cases
@@ -444,7 +449,11 @@ def text_fast_path(cell: pl.Expr) -> FastPath:
     """Names holding a Chinese character: such a cell is never empty, a placeholder or an
     Excel error, so it is kept trimmed, unless it is garbled."""
     garbled = cell.str.contains("\ufffd", literal=True)
-    plain = ~cell.str.contains(INVISIBLE) & ~cell.str.starts_with("=")
+    plain = (
+        ~cell.str.contains(INVISIBLE)
+        & ~cell.str.starts_with("=")
+        & (cell.str.len_chars() <= MAX_NAME_CHARS)
+    )
     return FastPath(
         cell.str.contains(_IDEOGRAPH) & plain,
         pl.when(~garbled).then(cell.str.strip_chars(PYTHON_WHITESPACE)),

@@ -102,6 +102,10 @@ ROW_REASONS: dict[str, Reason] = {
         "{header}“{visible}”只有不可见字符（零宽空格、方向控制符等），请填写实际内容",
         "{field} '{visible}' holds only invisible characters (zero-width, direction controls)",
     ),
+    "text_too_long": Reason(
+        "{header}超过200个字，请核对是否把整段文字粘贴进了一个单元格",
+        "{field} is longer than 200 characters (a paragraph pasted into the cell?)",
+    ),
     "count_implausible": Reason(
         _CELL + "超过合理上限（{limit}），请核对是否多填了位数",
         "{field} '{value}' is above the plausible maximum ({limit})",

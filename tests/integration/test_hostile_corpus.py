@@ -83,8 +83,9 @@ CASES: dict[str, Expected] = {
         LOADED, rows=(3, 2, 1), reasons=((5, "employees", "excel_error_value"),),
         field_issues=((4, "members", "excel_error_value", "unknown"),)),
     "超长单元格.csv": Expected(
-        LOADED, rows=(3, 1, 2),
-        reasons=((5, "employees", "count_unparseable"), (6, "uscc", "uscc_invalid_format"))),
+        LOADED, rows=(3, 0, 3),
+        reasons=((4, "enterprise_name", "text_too_long"), (5, "employees", "count_unparseable"),
+                 (6, "uscc", "uscc_invalid_format"))),
     # over the parse budget: a cell longer than Excel's 32,767 characters, a stray cell at
     # XFD1048576, a zip inflating to 210 MiB, a line of a million commas
     "超长单元格.xlsx": Expected(UNREADABLE, "file_over_budget"),
@@ -202,9 +203,15 @@ def test_a_utf8_file_with_stray_gbk_bytes_keeps_its_other_rows(tmp_path):
     assert names == [("甲镇电子有限公司",), ("甲镇食品厂",)]
 
 
-def test_ten_thousand_character_name_is_kept_whole(tmp_path):
-    [(length,)] = returns_of(tmp_path, "超长单元格.csv", "length(enterprise_name)")
-    assert length == 10_000
+def test_a_ten_thousand_character_name_is_refused_never_cut(tmp_path):
+    loaded = load_one(tmp_path, "超长单元格.csv")
+    with loaded.con as con:
+        [(message, value_length)] = con.execute(
+            "select message_zh, length(value) from landing.quarantine"
+            " where reason_code = 'text_too_long'"
+        ).fetchall()
+    assert message == "企业名称超过200个字，请核对是否把整段文字粘贴进了一个单元格"
+    assert value_length == 10_000  # the quarantine keeps the cell as written
 
 
 def test_full_width_digits_and_exactly_three_year_terms_are_accepted(tmp_path):

@@ -449,3 +449,8 @@ def test_a_formula_is_never_read_as_its_value(normaliser, cell):
 @pytest.mark.parametrize("cell", ["9.13302E+17", "9.1330205887875974E+17", "9E+17"])
 def test_a_credit_code_shown_in_scientific_notation_was_typed_into_a_number_cell(cell):
     assert normalise_uscc(cell) == Parsed(None, "uscc_stored_as_number")
+
+
+def test_a_name_is_refused_above_200_characters_never_cut():
+    assert normalise_text("甲" * 200) == Parsed("甲" * 200)
+    assert normalise_text("甲" * 201) == Parsed(None, "text_too_long")

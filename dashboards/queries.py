@@ -220,6 +220,21 @@ def field_issues(scope: Scope) -> pl.DataFrame:
     )
 
 
+def town_conflicts(scope: Scope) -> pl.DataFrame:
+    """Enterprises returned for one period by two towns, both rows; a town user sees the
+    conflicts that involve their town (the other town's row included: it is the answer)."""
+    scope.require("quality")
+    where, params = _where(scope, None)
+    return query(
+        "select uscc, enterprise_name, period, region_name, region_code, is_current,"
+        " source_file, sheet, source_row from mart_town_conflicts"
+        " where (uscc, period) in"
+        f" (select uscc, period from mart_town_conflicts where {where})"
+        " order by period, uscc, is_current desc, source_file",
+        params,
+    )
+
+
 def load_audit(scope: Scope) -> pl.DataFrame:
     """Files read by the last refresh. A town user sees only files with rows of their town."""
     scope.require("quality")

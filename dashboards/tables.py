@@ -21,6 +21,7 @@ COLUMNS_ZH = {
     "cba_in_force": "集体合同有效",
     "wage_in_force": "工资专项集体合同有效",
     "counted": "计入分子",
+    "is_current": "计入指标",
     "action_zh": "事项",
     "due_date": "到期日期",
     "days_left": "剩余天数",
@@ -57,7 +58,9 @@ def zh(frame: pl.DataFrame, drop: tuple[str, ...] = ()) -> pl.DataFrame:
         exprs.append(
             pl.col("union_form").replace_strict(UNION_FORM_ZH, default=pl.col("union_form"))
         )
-    exprs += [_yes_no(c) for c in ("cba_in_force", "wage_in_force") if c in frame.columns]
+    exprs += [
+        _yes_no(c) for c in ("cba_in_force", "wage_in_force", "is_current") if c in frame.columns
+    ]
     if "outcome" in frame.columns:
         exprs.append(pl.col("outcome").replace_strict(FIELD_OUTCOME_ZH, default=pl.col("outcome")))
     if "counted" in frame.columns:  # null: the enterprise did not report what the KPI needs

@@ -124,6 +124,18 @@ else:
         st.dataframe(issue_table, hide_index=True)
     download(issue_table, "下载字段问题（Excel）", "字段问题.xlsx", "dl_field_issues")
 
+st.subheader("镇街冲突")
+conflicts = queries.town_conflicts(ctx.scope)
+if conflicts.is_empty():
+    st.success("没有企业在同一报告期出现在两个镇街的报表中")
+else:
+    enterprises = conflicts.select("uscc", "period").unique().height
+    st.warning(
+        f"{enterprises:,}家企业在同一报告期出现在两个镇街的报表中：以修改时间较晚的文件为准"
+        "（“计入指标”为是的一行），请两个镇街核对该企业的归属。"
+    )
+    st.dataframe(zh(conflicts, drop=("region_code",)), hide_index=True)
+
 st.subheader(f"镇街汇总表核对　{fmt_period(ctx.period)}")
 region = ctx.scope.town if town_only else None
 flags = queries.reconciliation(ctx.scope, region, ctx.period)

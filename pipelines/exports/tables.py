@@ -64,6 +64,17 @@ FIELD_ISSUE_COLUMNS = {
     "reason_code": "原因代码 reason_code",
 }
 FIELD_ISSUES_SHEET = "字段问题"
+TOWN_CONFLICT_COLUMNS = {
+    "uscc": "统一社会信用代码 uscc",
+    "enterprise_name": "企业名称",
+    "period": "报告期 period",
+    "town": "镇街",
+    "counted": "计入指标",
+    "source_file": "原文件 source_file",
+    "sheet": "原工作表 sheet",
+    "source_row": "原行号 row",
+}
+TOWN_CONFLICTS_SHEET = "镇街冲突"
 # Export tables: one table, or (XLSX only) several sheets by name.
 Tables = pl.DataFrame | dict[str, pl.DataFrame]
 UNKNOWN_COLUMNS_SHEET = "未识别的列"
@@ -148,6 +159,7 @@ def quarantine(
         ).pl()
         unknown = _unknown_columns(con, predicate, params)
         field_issues = _field_issues(con, predicate, params)
+        conflicts = _town_conflicts(con, predicate, params)
     rows = quarantine_file.clerk_rows(problems, with_resolved=include_resolved)
     if not per_town:
         return quarantine_file.as_table(rows, town_column=region is None)
@@ -156,9 +168,32 @@ def quarantine(
     # read to the month), and columns no row of these files was read from
     if field_issues.height:
         sheets[FIELD_ISSUES_SHEET] = field_issues
+    if conflicts.height:
+        sheets[TOWN_CONFLICTS_SHEET] = conflicts
     if unknown.height:
         sheets[UNKNOWN_COLUMNS_SHEET] = unknown
     return sheets or quarantine_file.as_table(rows, town_column=region is None)
+
+
+def _town_conflicts(con: duckdb.DuckDBPyConnection, predicate: str, params: list) -> pl.DataFrame:
+    """Enterprises returned for one period by two towns (one of them in the region), both
+    rows, the one the KPIs count marked 是."""
+    return (
+        con.sql(
+            f"""
+        select uscc, enterprise_name, period,
+            coalesce(region_name || ' ' || region_code, region_code) as town,
+            case when is_current then '是' else '否' end as counted,
+            source_file, sheet, source_row
+        from mart_town_conflicts
+        where (uscc, period) in (select uscc, period from mart_town_conflicts where {predicate})
+        order by period, uscc, is_current desc, source_file
+        """,
+            params=params,
+        )
+        .pl()
+        .select(pl.col(name).alias(header) for name, header in TOWN_CONFLICT_COLUMNS.items())
+    )
 
 
 def _field_issues(con: duckdb.DuckDBPyConnection, predicate: str, params: list) -> pl.DataFrame:

@@ -364,6 +364,22 @@ def _write_rows(con: duckdb.DuckDBPyConnection, town_counts: dict) -> None:
         from fct_enterprise_returns where period = '2025-12' and source_row = 5
         """
     )
+    # 金平 and 溪口 both returned enterprise 0003 of 金平 for 2025 (溪口's file is later)
+    con.execute(
+        """
+        create table mart_town_conflicts as
+        select uscc, period, enterprise_name, region_code, region_name, false as is_current,
+            source_file, sheet, source_row, null::timestamp as file_mtime
+        from fct_enterprise_returns join dim_region using (region_code)
+        where period = '2025-12' and right(uscc, 4) = '0003' and region_code = ?
+        union all
+        select uscc, period, enterprise_name, ?, '溪口镇', true, 'returns/2025/溪口补报.csv',
+            null, 9, null
+        from fct_enterprise_returns
+        where period = '2025-12' and right(uscc, 4) = '0003' and region_code = ?
+        """,
+        [JINPING, XIKOU, JINPING],
+    )
     con.execute(
         "create table mart_header_aliases (header varchar, field_code varchar,"
         " applies_to varchar, source_file varchar, sheet varchar, source_row integer,"

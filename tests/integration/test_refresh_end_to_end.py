@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 
 from pipelines.cli import main as gonghui
+from tests.integration.conftest import copy_fixture, run_refresh
 
 EAST, WEST, SOUTH = "990101001000", "990101002000", "990201001000"
 DISTRICT_A, DISTRICT_B, CITY = "990100000000", "990200000000", "990000000000"
@@ -293,3 +295,34 @@ def test_raw_files_are_never_modified(refreshed_city):
         if original.is_file():
             copy = refreshed_city.raw / original.relative_to(fixture_raw)
             assert copy.read_bytes() == original.read_bytes()
+
+
+def test_an_enterprise_in_two_towns_files_is_a_listed_conflict(tmp_path):
+    """西街道 sends in 东来小吃店 (a 东镇 enterprise) for 2025 in a later file: the later file
+    counts, as any correction, and both towns see the conflict."""
+    raw = copy_fixture(tmp_path)
+    later = raw / "returns" / "西街道补报.csv"
+    later.write_text(
+        "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式\n"
+        f"91330200MA0000003T,东来小吃店,{WEST},2025,10,未建会\n",
+        encoding="utf-8",
+    )
+    code, output = run_refresh(tmp_path, raw)
+    assert code == 0, output
+
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+        assert con.execute(
+            "select region_code, is_current, source_file, source_row from main.mart_town_conflicts"
+            " order by is_current"
+        ).fetchall() == [
+            (EAST, False, "returns/东镇2025年报.csv", 6),
+            (WEST, True, "returns/西街道补报.csv", 2),
+        ]
+    out = tmp_path / "隔离.xlsx"
+    args = ["export", "quarantine", "--region", EAST, "--out", str(out)]
+    assert gonghui([*args, "--publish-dir", str(tmp_path / "published")]) == 0
+    sheet = pl.read_excel(out, sheet_name="镇街冲突")
+    assert sheet.select("镇街", "计入指标", "原行号 row").rows() == [
+        (f"西街道 {WEST}", "是", 2),
+        (f"东镇 {EAST}", "否", 6),
+    ]

@@ -20,6 +20,7 @@ import duckdb  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from dashboards.context import sidebar  # noqa: E402
+from dashboards.formatting import plain  # noqa: E402
 from dashboards.queries import failed_refresh  # noqa: E402
 from dashboards.scope import PAGES, Scope  # noqa: E402
 from dashboards.session import current_user, login_form, logout_button  # noqa: E402
@@ -57,11 +58,16 @@ def main() -> None:
     scope = Scope.of(user)
     navigation = st.navigation(pages_for(scope))
     logout_button(user)
-    failed = failed_refresh()
+    failed = failed_refresh(scope)  # a town user: no reason (it may name other towns' files)
     if failed:
+        reason = (
+            f"原因：{plain(failed['failure_reason'] or '见数据质量页')}"
+            if "failure_reason" in failed
+            else ""
+        )
         st.error(
             f"最近一次数据刷新（{(failed['ended_at'] or '')[:16]}）失败，以下仍为上次成功发布的数据。"
-            f"原因：{failed['failure_reason'] or '见数据质量页'}"
+            + reason
         )
     try:
         if sidebar(scope) is not None:
@@ -69,7 +75,7 @@ def main() -> None:
     except NoSnapshotError:
         st.info(NO_SNAPSHOT_ZH)
     except duckdb.Error as exc:
-        st.error(f"读取已发布数据失败，请重新运行 gonghui refresh。（{exc}）")
+        st.error(f"读取已发布数据失败，请重新运行 gonghui refresh。（{plain(exc)}）")
 
 
 main()

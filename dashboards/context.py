@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboards import queries
-from dashboards.formatting import fmt_period
+from dashboards.formatting import fmt_period, plain
 from dashboards.regions import Region, by_code, select_region
 from dashboards.scope import Scope
 
@@ -67,7 +67,7 @@ def sidebar(scope: Scope) -> Context | None:
     if scope.town is not None:
         region = by_code(regions).get(scope.town)
         if region is not None:
-            st.sidebar.caption(f"区域：{region.name}")
+            st.sidebar.caption(f"区域：{plain(region.name)}")
     else:
         region = select_region(regions)
     if region is None:

@@ -1,11 +1,29 @@
-"""Numbers as Chinese union reports print them. Pure functions; None/NaN print as "—"."""
+"""Numbers as Chinese union reports print them, and data as plain text. Pure functions;
+None/NaN print as "—"."""
 
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime
 
 MISSING = "—"
+
+# Every ASCII punctuation character: CommonMark lets a backslash escape any of them, and
+# escaping them all also breaks what GitHub-flavoured Markdown would turn into a link by
+# itself (http://…, www.…, a@b.c) and Streamlit's LaTeX ($…$) and colours (:red[…]).
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+_LINE_BREAKS = re.compile(r"[\r\n]+")
+
+
+def plain(text: object) -> str:
+    """Data (a region's or an enterprise's name, a file name, a failure reason) as literal
+    text inside an element that renders Markdown: st.subheader, st.markdown, st.caption,
+    st.info/warning/error, metric, radio and tab labels. "[点我](http://x)" would be a link;
+    plain() makes it "\\[点我\\]\\(http\\:\\/\\/x\\)", which shows as written. Line breaks become
+    spaces (a heading is one line). HTML needs nothing: Streamlit escapes it."""
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(text)))
+
 
 # unit of a KPI value (kpi_definitions.unit) → suffix of a count
 _COUNT_SUFFIX = {"persons": "人", "rounds": "次", "enterprises": "家"}

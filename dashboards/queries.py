@@ -300,14 +300,28 @@ def reconciliation(scope: Scope, region_code: str | None, period: str) -> pl.Dat
     )
 
 
-def run_log(limit: int = 20) -> pl.DataFrame | None:
+# What a town user learns of a refresh: whether it succeeded and when. The counts are the
+# city's, and a failure reason may name other towns' files.
+TOWN_RUN_COLUMNS = ("status", "ended_at")
+
+
+def _for_scope(run: dict, scope: Scope) -> dict:
+    return {key: run[key] for key in TOWN_RUN_COLUMNS} if scope.town is not None else run
+
+
+def run_log(scope: Scope, limit: int = 20) -> pl.DataFrame | None:
     """Recent refresh runs, newest first, from the run log beside the snapshots (it is
-    written by every refresh, also by one that failed and published nothing)."""
+    written by every refresh, also by one that failed and published nothing). A town user
+    gets status and end time only."""
+    scope.require("quality")
     runs = pipeline_run_log.latest(settings.publish_dir(), limit)
-    return pl.DataFrame(runs, infer_schema_length=None) if runs else None
+    if not runs:
+        return None
+    return pl.DataFrame([_for_scope(run, scope) for run in runs], infer_schema_length=None)
 
 
-def failed_refresh() -> dict | None:
-    """The newest run when it failed: the data shown is then older than the last attempt."""
+def failed_refresh(scope: Scope) -> dict | None:
+    """The newest run when it failed: the data shown is then older than the last attempt.
+    A town user gets status and end time only, not the reason."""
     runs = pipeline_run_log.latest(settings.publish_dir(), 1)
-    return runs[0] if runs and runs[0]["status"] == "failure" else None
+    return _for_scope(runs[0], scope) if runs and runs[0]["status"] == "failure" else None

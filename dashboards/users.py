@@ -1,7 +1,8 @@
 """Manage dashboard users: `python -m dashboards.users add NAME --role ROLE [--region CODE]`.
 
 Passwords are read from the terminal (or stdin with --password-stdin) and stored only
-as scrypt hashes with a per-user salt.
+as scrypt hashes with a per-user salt. User names are 1-64 letters, digits, _ . or -; the
+file is written by a TOML library (dashboards.auth.write_users).
 """
 
 from __future__ import annotations
@@ -11,28 +12,18 @@ import getpass
 import sys
 from pathlib import Path
 
-from dashboards.auth import ROLE_ZH, TOWN, hash_password, load_users, users_file
-
-HEADER = (
-    "# Dashboard users (dashboards/auth.py). Passwords are scrypt hashes with a per-user salt;\n"
-    "# edit with `python -m dashboards.users add NAME --role leader|analyst|town [--region CODE]`.\n"
+from dashboards.auth import (
+    ROLE_ZH,
+    TOWN,
+    TOWN_CODE,
+    hash_password,
+    load_users,
+    users_file,
+    valid_name,
+    write_users,
 )
 
-
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def write_users(users: dict[str, dict], path: Path) -> None:
-    lines = [HEADER]
-    for name in sorted(users):
-        entry = users[name]
-        lines.append(f"\n[users.{_quote(name)}]\n")
-        lines.append(f"role = {_quote(entry['role'])}\n")
-        if entry.get("region"):
-            lines.append(f"region = {_quote(entry['region'])}\n")
-        lines.append(f"password_hash = {_quote(entry['password_hash'])}\n")
-    path.write_text("".join(lines), encoding="utf-8")
+__all__ = ["main", "write_users"]
 
 
 def _password(args: argparse.Namespace) -> str:
@@ -61,6 +52,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     path = args.file or users_file()
+    if args.command == "add" and not valid_name(args.name):
+        parser.error(
+            f"用户名只能由字母、数字和 _ . - 组成，最多64个字符：{args.name!r}。"
+            " A user name is 1-64 letters, digits, _ . or -."
+        )
     users = load_users(path)
     if args.command == "list":
         for name in sorted(users):
@@ -71,14 +67,22 @@ def main(argv: list[str] | None = None) -> int:
         users.pop(args.name, None)
     else:
         if args.role == TOWN and not args.region:
-            parser.error("--region is required for a town user")
+            parser.error("镇街账号须指定 --region 镇街代码。--region is required for a town user")
+        if args.region and not TOWN_CODE.fullmatch(args.region):
+            parser.error(f"镇街代码应为12位数字：{args.region!r}。A town code is 12 digits.")
         password = _password(args)
         if len(password) < 8:
             raise SystemExit("密码至少8位 (at least 8 characters)")
         users[args.name] = {"role": args.role, "password_hash": hash_password(password)}
         if args.role == TOWN:
             users[args.name]["region"] = args.region
-    write_users(users, path)
+    try:
+        write_users(users, path)
+    except ValueError as error:  # a name written by hand or by an older version
+        raise SystemExit(
+            f"用户文件中有不合规的用户名，请先删除（remove）：{error}。"
+            f" Remove the invalid user name first: {error}"
+        ) from error
     return 0
 
 

@@ -6,7 +6,7 @@ import streamlit as st
 from dashboards import queries
 from dashboards.context import context
 from dashboards.excel import download
-from dashboards.formatting import fmt_period
+from dashboards.formatting import fmt_period, plain
 from dashboards.tables import zh
 
 LISTS = [  # key, tab title, action types, what the list is
@@ -28,7 +28,7 @@ LISTS = [  # key, tab title, action types, what the list is
 
 ctx = context()
 region, period = ctx.region, ctx.period
-st.subheader(f"{region.name}　{fmt_period(period)}　行动清单")
+st.subheader(f"{plain(region.name)}　{fmt_period(period)}　行动清单")
 frames = {key: queries.actions(ctx.scope, region.code, period, types) for key, _, types, _ in LISTS}
 tabs = st.tabs([f"{title}（{frames[key].height}）" for key, title, _, _ in LISTS])
 for tab, (key, title, _, about) in zip(tabs, LISTS, strict=True):

@@ -6,7 +6,7 @@ import streamlit as st
 from dashboards import queries
 from dashboards.context import context, go_to_region
 from dashboards.excel import download
-from dashboards.formatting import fmt_count, fmt_coverage, fmt_kpi_value, fmt_period
+from dashboards.formatting import fmt_count, fmt_coverage, fmt_kpi_value, fmt_period, plain
 from dashboards.ranking import pick_kpi, ranking_table
 from dashboards.regions import LEVEL_ZH, by_code, children
 from dashboards.tables import zh
@@ -23,7 +23,7 @@ lookup = by_code(ctx.regions)
 chain = [region]
 while chain[-1].parent_code in lookup:
     chain.append(lookup[chain[-1].parent_code])
-st.subheader(" › ".join(r.name for r in reversed(chain)) + f"　{fmt_period(period)}")
+st.subheader(" › ".join(plain(r.name) for r in reversed(chain)) + f"　{fmt_period(period)}")
 
 mart = queries.region_kpis(region.code, period).filter(pl.col("kpi") == kpi)
 if mart.height:
@@ -53,7 +53,7 @@ if kids:
             st.rerun()
 
 listed_zh = definition["denominator_zh"] or "在报企业"
-st.markdown(f"**{region.name}的企业名单**（{listed_zh}）")
+st.markdown(f"**{plain(region.name)}的企业名单**（{listed_zh}）")
 frame = queries.enterprises(ctx.scope, region.code, period, kpi)
 counted = frame.filter(pl.col("counted").fill_null(False)).height
 unreported = frame.filter(~pl.col("reports_kpi")).height

@@ -6,17 +6,17 @@ import streamlit as st
 from dashboards import queries
 from dashboards.cards import render_cards, render_head_counts
 from dashboards.context import context
-from dashboards.formatting import fmt_period, fmt_timestamp
+from dashboards.formatting import fmt_period, fmt_timestamp, plain
 from dashboards.ranking import pick_kpi, render_ranking
 from dashboards.regions import LEVEL_ZH, by_code, children
 
 ctx = context()
 region, period = ctx.region, ctx.period
-st.subheader(f"{region.name}　{fmt_period(period)}")
+st.subheader(f"{plain(region.name)}　{fmt_period(period)}")
 defs = queries.kpi_definitions()
 kpi_rows = queries.region_kpis(region.code, period)
 if kpi_rows.is_empty():
-    st.info(f"{region.name}在{fmt_period(period)}没有已受理的报表")
+    st.info(f"{plain(region.name)}在{fmt_period(period)}没有已受理的报表")
 render_head_counts(queries.head_counts(region.code, period))
 render_cards(defs, kpi_rows)
 
@@ -25,12 +25,14 @@ kids = children(ctx.regions, region.code)
 parent = region if kids else by_code(ctx.regions).get(region.parent_code or "")
 if parent is not None:
     label = LEVEL_ZH.get(kids[0].level if kids else region.level, "区域")
-    st.subheader(f"{parent.name}各{label}排名")
+    st.subheader(f"{plain(parent.name)}各{label}排名")
     definition = pick_kpi(defs, queries.kpis_in_period(period))
     rows = queries.children_kpi(parent.code, period, definition["kpi"])
     render_ranking(rows, definition, label)
     own = rows.filter(pl.col("region_code") == region.code) if not kids else rows.clear()
     if own.height and own["rank_in_parent"][0] is not None:
         rank = own["rank_in_parent"][0]
-        st.caption(f"{region.name}在{parent.name}{rows.height}个{label}中排名第{rank}")
+        st.caption(
+            f"{plain(region.name)}在{plain(parent.name)}{rows.height}个{label}中排名第{rank}"
+        )
 st.caption(f"数据更新于 {fmt_timestamp(queries.published_at())}")

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboards import queries
 from dashboards.context import context
 from dashboards.excel import download
-from dashboards.formatting import fmt_period, fmt_timestamp
+from dashboards.formatting import fmt_period, fmt_timestamp, plain
 from dashboards.tables import zh
 from pipelines.ingest.reasons import FIELD_OUTCOME_ZH
 
@@ -16,13 +16,16 @@ ctx.scope.require("quality")
 town_only = ctx.scope.town is not None
 
 st.subheader("最近一次刷新")
-runs = queries.run_log()
+runs = queries.run_log(ctx.scope)  # a town user: status and time only
 if runs is not None and runs.height:
     latest = runs.row(0, named=True)
+    ended = (latest["ended_at"] or "")[:16]
     if latest["status"] == "success":
-        st.success(f"刷新成功：{latest['ended_at'][:16]}")
+        st.success(f"刷新成功：{ended}")
+    elif town_only:
+        st.error(f"刷新失败：{ended}　原因请咨询市总工会数据分析员")
     else:
-        st.error(f"刷新失败：{latest['ended_at'][:16]}　{latest['failure_reason'] or ''}")
+        st.error(f"刷新失败：{ended}　{plain(latest['failure_reason'] or '')}")
     st.dataframe(runs, hide_index=True)
 else:
     st.caption("尚无刷新记录（运行日志为空），以下为发布信息。")

@@ -5,7 +5,7 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.context import context, go_to_region
-from dashboards.formatting import fmt_period, fmt_value
+from dashboards.formatting import fmt_period, fmt_value, plain
 from dashboards.ranking import pick_kpi, render_ranking
 from dashboards.regions import LEVEL_ZH, by_code, children
 
@@ -19,7 +19,7 @@ kids = children(ctx.regions, ctx.region.code)
 parent = ctx.region if kids else by_code(ctx.regions).get(ctx.region.parent_code or "")
 scopes = {"town": "全市所有镇街", "district": "全市各区（县）"}
 if parent is not None and parent.level != "city":
-    scopes["parent"] = f"{parent.name}各镇街"
+    scopes["parent"] = f"{plain(parent.name)}各镇街"  # a radio option: Markdown
 left, right = st.columns(2)
 with left:
     scope = st.radio(
@@ -45,7 +45,7 @@ ranked = rows.filter(pl.col("value").is_not_null())
 if ranked.height:
     bottom = ranked.sort("value", "region_code").head(3)
     names = "、".join(
-        f"{r['region_name']}（{fmt_value(r['value'], definition['unit'])}）"
+        f"{plain(r['region_name'])}（{fmt_value(r['value'], definition['unit'])}）"
         for r in bottom.iter_rows(named=True)
     )
     st.markdown(f"**最薄弱的{bottom.height}个{label}：** {names}")

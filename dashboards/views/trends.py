@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.context import context
-from dashboards.formatting import fmt_change, fmt_period, fmt_value
+from dashboards.formatting import fmt_change, fmt_period, fmt_value, plain
 from dashboards.ranking import pick_kpi
 
 ctx = context()
@@ -15,9 +15,9 @@ available = set(defs["kpi"].to_list())
 definition = pick_kpi(defs, available, key="trend_kpi", label="指标")
 unit = definition["unit"]
 rows = queries.kpi_trend(ctx.region.code, definition["kpi"])
-st.subheader(f"{ctx.region.name}　{definition['name_zh']}　历年变化")
+st.subheader(f"{plain(ctx.region.name)}　{definition['name_zh']}　历年变化")
 if rows.is_empty():
-    st.info(f"{ctx.region.name}没有{definition['name_zh']}的数据")
+    st.info(f"{plain(ctx.region.name)}没有{definition['name_zh']}的数据")
     st.stop()
 
 long = pl.concat(

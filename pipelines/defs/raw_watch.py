@@ -49,7 +49,7 @@ def raw_fingerprint(raw_dir: Path) -> str:
     """Names, sizes and mtimes (to the nanosecond) of every candidate file."""
     digest = hashlib.sha256()
     for raw in discover(raw_dir):
-        stat = raw.path.stat()
+        stat = raw.path.lstat()  # a symbolic link is listed (and refused), never followed
         digest.update(f"{raw.source_file}\x1f{stat.st_size}\x1f{stat.st_mtime_ns}\x1e".encode())
     return digest.hexdigest()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -289,13 +290,35 @@ def write_table(frame: Tables, out: Path, sheet: str) -> None:
     if suffix == ".csv":
         if len(sheets) != 1:
             raise ExportError("CSV 只能保存一张表，请用 .xlsx。A CSV holds one table; use .xlsx.")
-        next(iter(sheets.values())).write_csv(out, include_bom=True)
+        # Text quoted, numbers bare: a cell holding a separator of another locale (;) stays
+        # one cell in Excel, and numbers stay numbers.
+        inert(next(iter(sheets.values()))).write_csv(
+            out, include_bom=True, quote_style="non_numeric"
+        )
         return
     # Cells are data as written: "=1/0" or "http://…" typed by a clerk stays text.
     options = {"strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(out, options) as workbook:
         for name, table in sheets.items():
             table.write_excel(workbook, worksheet=name, autofit=True)
+
+
+# A text cell Excel would take for a formula: = + - @ (and a tab or CR before one of them,
+# which Excel skips). OWASP's CSV-injection advice: prefix it with ' so it is shown as text.
+FORMULA_START = r"^([=+\-@\t\r])"
+
+
+def inert(frame: pl.DataFrame) -> pl.DataFrame:
+    """The table with every text cell (and header) that starts like a formula prefixed with
+    ' ("=HYPERLINK(…)" → "'=HYPERLINK(…)"). Number columns are left alone, so -2.5 points of
+    a gap stay a number; a count written as text ("-5" as the clerk typed it) is text."""
+
+    def neutral(text: str) -> str:
+        return "'" + text if re.match(FORMULA_START, text) else text
+
+    texts = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    prefixed = pl.col(texts).str.replace(FORMULA_START, "'$1")
+    return frame.with_columns(prefixed).rename(neutral)
 
 
 def height(frame: Tables) -> int:

@@ -233,6 +233,10 @@ FILE_REASONS: dict[str, Reason] = {
         "unsupported file format '{extension}'; use .xlsx or .csv",
     ),
     "no_data_rows": Reason("表头下没有数据行", "there are no data rows below the header"),
+    "symlink_refused": Reason(
+        "不读取符号链接（快捷方式），请把文件本身放进 raw/",
+        "symbolic links are not followed; put the file itself into raw/",
+    ),
 }
 
 REASONS: dict[str, Reason] = {**ROW_REASONS, **FILE_REASONS}

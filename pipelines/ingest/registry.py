@@ -23,6 +23,7 @@ import duckdb
 from pipelines import settings
 from pipelines.ingest import landing
 from pipelines.ingest.landing import SCHEMA
+from pipelines.ingest.readers import UnreadableFile
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,14 @@ class Plan:
 
 
 def file_sha256(path: Path) -> str | None:
-    """Content hash, or None when the file cannot be read (the parser will say why)."""
+    """Content hash, or None when the file cannot be read or is refused unread (a symbolic
+    link, see discovery.RawPath): the parser will say why."""
     digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-    except OSError:
+    except (OSError, UnreadableFile):
         return None
     return digest.hexdigest()
 

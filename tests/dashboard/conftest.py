@@ -428,6 +428,19 @@ def users_file(tmp_path_factory, monkeypatch) -> Path:
     return path
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Failed sign-ins are counted process-wide (dashboards.auth): no test inherits
+    another's."""
+    from dashboards import auth
+
+    auth.BY_NAME.clear()
+    auth.BY_ADDRESS.clear()
+    yield
+    auth.BY_NAME.clear()
+    auth.BY_ADDRESS.clear()
+
+
 @pytest.fixture
 def publish_dir(tmp_path, monkeypatch) -> Path:
     path = tmp_path / "published"

@@ -198,8 +198,8 @@ def test_quality_page_reads_the_run_log(snapshot, publish_dir):
     failed_run(publish_dir)
     at = open_page(login("fenxi"), "quality")
 
-    errors = [e.value for e in at.error]
-    assert "刷新失败：2026-01-02 02:01　检查未通过 check failed: rates" in errors
+    errors = [e.value for e in at.error]  # the reason as plain text (":" escaped)
+    assert "刷新失败：2026-01-02 02:01　检查未通过 check failed\\: rates" in errors
 
 
 def test_a_failed_refresh_shows_a_banner_over_the_last_good_data(snapshot, publish_dir):
@@ -208,7 +208,7 @@ def test_a_failed_refresh_shows_a_banner_over_the_last_good_data(snapshot, publi
 
     assert at.error[0].value == (
         "最近一次数据刷新（2026-01-02 02:01）失败，以下仍为上次成功发布的数据。"
-        "原因：检查未通过 check failed: rates"
+        "原因：检查未通过 check failed\\: rates"
     )
     assert next(m for m in at.metric if m.label == "工会组建率").value  # data still shown
 

@@ -1,0 +1,167 @@
+"""raw/ is read where it is: a symbolic link, to a file or a folder, is listed and refused,
+never followed (pipelines.ingest.discovery)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.ingest import discovery, pool
+from pipelines.ingest.discovery import RawPath, discover
+from pipelines.ingest.load import ingest
+from pipelines.ingest.readers import UnreadableFile
+from pipelines.ingest.registry import file_sha256
+from pipelines.ingest.uscc import check_char
+
+TODAY = dt.date(2026, 1, 15)
+TOWN = "310117101000"
+HEADER = "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式\n"
+
+
+def uscc(serial: int) -> str:
+    body = f"91310117MA1J{serial:05d}"
+    return body + check_char(body)
+
+
+def returns_csv(path: Path, serial: int, name: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(HEADER + f"{uscc(serial)},{name},{TOWN},2025-12,30,单独建会\n", "utf-8")
+
+
+@pytest.fixture
+def raw_with_links(tmp_path: Path) -> Path:
+    """raw/returns: one file of its own, a link to a file outside raw/, a link to a folder
+    outside raw/ (holding a file), and a link that points nowhere."""
+    outside = tmp_path / "outside"
+    returns_csv(outside / "secret.csv", 1, "外部秘密企业")
+    returns_csv(outside / "folder" / "inner.csv", 2, "外部文件夹企业")
+    raw = tmp_path / "raw"
+    returns_csv(raw / "returns" / "own.csv", 3, "本镇企业")
+    (raw / "returns" / "link.csv").symlink_to(outside / "secret.csv")
+    (raw / "returns" / "linked_folder").symlink_to(outside / "folder", target_is_directory=True)
+    (raw / "returns" / "nowhere.csv").symlink_to(tmp_path / "missing.csv")
+    return raw
+
+
+@pytest.fixture
+def seeds(tmp_path: Path) -> Path:
+    folder = tmp_path / "seeds"
+    folder.mkdir()
+    (folder / "regions.csv").write_text(
+        "region_code,region_name,region_level,parent_code\n"
+        "310100000000,上海市,city,\n310117000000,松江区,district,310100000000\n"
+        f"{TOWN},东镇,town,310117000000\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def query(warehouse: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize("in_processes", [False, True])
+def test_a_link_out_of_raw_is_audited_as_refused_and_not_read(
+    raw_with_links, seeds, tmp_path, monkeypatch, in_processes
+):
+    if in_processes:  # the paths travel to worker processes and are refused there
+        monkeypatch.setattr(pool, "PROCESS_MIN_FILES", 0)
+    warehouse = tmp_path / "wh.duckdb"
+
+    ingest(raw_with_links, warehouse, TODAY, seeds_dir=seeds)
+
+    audit = query(
+        warehouse,
+        "select source_file, status, error_code, message_zh, message_en, rows_read, sha256"
+        " from landing.load_audit order by source_file",
+    )
+    refused = (
+        "unreadable",
+        "symlink_refused",
+        "不读取符号链接（快捷方式），请把文件本身放进 raw/",
+        "symbolic links are not followed; put the file itself into raw/",
+        0,
+        None,
+    )
+    assert audit == [
+        ("returns/link.csv", *refused),
+        ("returns/linked_folder", *refused),  # listed, not entered: no inner.csv
+        ("returns/nowhere.csv", *refused),
+        ("returns/own.csv", "loaded", None, None, None, 1, file_sha256(raw_with_links / "returns/own.csv")),
+    ]  # fmt: skip
+    assert query(warehouse, "select enterprise_name from landing.enterprise_returns") == [
+        ("本镇企业",)
+    ]
+    assert query(warehouse, "select count(*) from landing.quarantine") == [(0,)]
+
+
+def test_a_second_load_refuses_the_link_again_without_failing(raw_with_links, seeds, tmp_path):
+    warehouse = tmp_path / "wh.duckdb"
+    ingest(raw_with_links, warehouse, TODAY, seeds_dir=seeds)
+
+    ingest(raw_with_links, warehouse, TODAY, seeds_dir=seeds)
+
+    assert query(
+        warehouse,
+        "select source_file, error_code from landing.load_audit where status = 'unreadable'"
+        " order by source_file",
+    ) == [
+        ("returns/link.csv", "symlink_refused"),
+        ("returns/linked_folder", "symlink_refused"),
+        ("returns/nowhere.csv", "symlink_refused"),
+    ]
+    assert query(warehouse, "select enterprise_name from landing.enterprise_returns") == [
+        ("本镇企业",)
+    ]
+
+
+def test_links_are_listed_with_their_own_size_and_time(raw_with_links):
+    link = raw_with_links / "returns" / "link.csv"
+    os.utime(link, (1_000_000, 1_000_000), follow_symlinks=False)
+
+    files = {f.source_file: f for f in discover(raw_with_links)}
+
+    assert set(files) == {
+        "returns/own.csv",
+        "returns/link.csv",
+        "returns/linked_folder",
+        "returns/nowhere.csv",
+    }
+    assert files["returns/link.csv"].size == len(os.readlink(link))
+    assert files["returns/link.csv"].mtime == dt.datetime.fromtimestamp(1_000_000)
+    assert all(isinstance(f.path, RawPath) for f in files.values())
+
+
+def test_a_linked_feed_folder_is_refused_not_entered(tmp_path):
+    outside = tmp_path / "elsewhere"
+    returns_csv(outside / "a.csv", 1, "甲")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "returns").symlink_to(outside, target_is_directory=True)
+
+    files = discover(raw)
+
+    assert [f.source_file for f in files] == ["returns"]
+    with pytest.raises(UnreadableFile) as refused:
+        files[0].path.read_bytes()
+    assert refused.value.reason_code == "symlink_refused"
+
+
+def test_a_file_swapped_for_a_link_after_discovery_is_still_refused(tmp_path, monkeypatch):
+    """The check before opening can be raced; the open itself (O_NOFOLLOW) refuses too."""
+    (tmp_path / "secret.csv").write_text("secret", encoding="utf-8")
+    link = tmp_path / "swapped.csv"
+    link.symlink_to(tmp_path / "secret.csv")
+    monkeypatch.setattr(RawPath, "is_symlink", lambda self: False)  # as if checked too early
+
+    with pytest.raises(UnreadableFile) as refused:
+        RawPath(link).read_bytes()
+
+    assert refused.value.reason_code == "symlink_refused"
+    assert RawPath(tmp_path / "secret.csv").read_text(encoding="utf-8") == "secret"
+    assert discovery.NO_FOLLOW  # the race is closed on this system (POSIX)

@@ -84,10 +84,27 @@ def discover(raw_dir: Path) -> list[RawFile]:
         for path in entries:
             stat = path.lstat()
             mtime = datetime.fromtimestamp(int(stat.st_mtime))
-            source = path.relative_to(raw_dir).as_posix()
+            source = readable_name(path.relative_to(raw_dir).as_posix())
             found.append(RawFile(RawPath(path), source, folder, mtime, stat.st_size))
         files.extend(sorted(found, key=lambda f: (f.mtime, f.path.name, f.source_file)))
     return files
+
+
+def readable_name(source: str) -> str:
+    """A file name as text the warehouse can store. A name that is not UTF-8 (a zip made
+    on Chinese Windows keeps GBK bytes) holds undecodable bytes as surrogates, which no
+    table accepts: it is read as GBK when it decodes so, else with the bytes escaped, and
+    marked either way (the file itself is read through its real path)."""
+    try:
+        source.encode("utf-8")
+        return source
+    except UnicodeEncodeError:
+        raw = os.fsencode(source)
+    try:
+        return f"{raw.decode('gb18030')} [文件名为GBK编码 GBK file name]"
+    except UnicodeDecodeError:
+        escaped = raw.decode("utf-8", "backslashreplace")
+        return f"{escaped} [文件名编码无法识别 undecodable file name]"
 
 
 def _entries(folder: Path) -> Iterator[Path]:

@@ -165,3 +165,29 @@ def test_a_file_swapped_for_a_link_after_discovery_is_still_refused(tmp_path, mo
     assert refused.value.reason_code == "symlink_refused"
     assert RawPath(tmp_path / "secret.csv").read_text(encoding="utf-8") == "secret"
     assert discovery.NO_FOLLOW  # the race is closed on this system (POSIX)
+
+
+def test_a_file_name_in_gbk_bytes_is_read_and_recorded_under_a_name_that_says_so(tmp_path):
+    """A zip made on Chinese Windows keeps GBK bytes in its file names; the refresh used to
+    fail on such a name every night without naming the file."""
+    returns = tmp_path / "raw" / "returns"
+    returns.mkdir(parents=True)
+    gbk = os.path.join(os.fsencode(returns), "东镇.csv".encode("gbk"))
+    undecodable = os.path.join(os.fsencode(returns), b"\xff\xfe.csv")
+    header = "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式\n"
+    for path in (gbk, undecodable):
+        with open(path, "wb") as file:
+            file.write(header.encode())
+
+    names = sorted(raw.source_file for raw in discover(tmp_path / "raw"))
+
+    assert names == [
+        "returns/\\xff\\xfe.csv [文件名编码无法识别 undecodable file name]",
+        "returns/东镇.csv [文件名为GBK编码 GBK file name]",
+    ]
+    ingest(tmp_path / "raw", tmp_path / "w.duckdb", dt.date(2026, 1, 15))
+    with duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True) as con:
+        audited = con.execute(
+            "select source_file, error_code from landing.load_audit order by source_file"
+        ).fetchall()
+    assert audited == [(name, "no_data_rows") for name in names]

@@ -9,6 +9,7 @@ opened (`symlink_refused`); nothing below a linked folder is listed.
 from __future__ import annotations
 
 import errno
+import hashlib
 import io
 import os
 from collections.abc import Iterator
@@ -88,6 +89,15 @@ def discover(raw_dir: Path) -> list[RawFile]:
             found.append(RawFile(RawPath(path), source, folder, mtime, stat.st_size))
         files.extend(sorted(found, key=lambda f: (f.mtime, f.path.name, f.source_file)))
     return files
+
+
+def link_digest(path: Path) -> str | None:
+    """For a symbolic link, a stand-in for its content hash: what it points to. A refused
+    link is then registered like any file, and a refresh that finds it unchanged has
+    nothing to do (instead of refusing it again every night). None for anything else."""
+    if not path.is_symlink():
+        return None
+    return hashlib.sha256(b"symlink:" + os.fsencode(os.readlink(path))).hexdigest()
 
 
 def readable_name(source: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.ingest import reasons
-from pipelines.ingest.discovery import RawFile
+from pipelines.ingest.discovery import RawFile, link_digest
 from pipelines.ingest.header import ParsedTable, parse_reference, parse_table
 from pipelines.ingest.readers import Sheet, UnreadableFile, read_file
 from pipelines.ingest.validate import TABLE, ValidationContext, validate_tables
@@ -94,6 +94,8 @@ def parse_file(raw: RawFile, taught: Taught | None = None) -> ParsedFile:
         parsed.tables = _parse_sheets(read_file(raw.path, data), raw.folder, taught or {})
     except UnreadableFile as error:
         parsed.failure = failure(None, error.reason_code, detail=error.detail, **error.params)
+        if (linked := link_digest(raw.path)) is not None:  # registered, so not refused nightly
+            parsed.size, parsed.sha256 = raw.size, linked
     except Exception as error:  # one bad file (or a locked one: OSError) never stops the others
         log.exception("parsing %s failed", raw.source_file)
         parsed.failure = failure(None, "file_unreadable", detail=f"{type(error).__name__}: {error}")

@@ -22,6 +22,7 @@ import duckdb
 
 from pipelines import settings
 from pipelines.ingest import landing
+from pipelines.ingest.discovery import link_digest
 from pipelines.ingest.landing import SCHEMA
 from pipelines.ingest.readers import UnreadableFile
 
@@ -53,6 +54,8 @@ class Plan:
 def file_sha256(path: Path) -> str | None:
     """Content hash, or None when the file cannot be read or is refused unread (a symbolic
     link, see discovery.RawPath): the parser will say why."""
+    if (linked := link_digest(path)) is not None:
+        return linked
     digest = hashlib.sha256()
     try:
         with path.open("rb") as handle:

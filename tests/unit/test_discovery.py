@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from pipelines.ingest import discovery, pool
-from pipelines.ingest.discovery import RawPath, discover
+from pipelines.ingest.discovery import RawPath, discover, link_digest
 from pipelines.ingest.load import ingest
 from pipelines.ingest.readers import UnreadableFile
 from pipelines.ingest.registry import file_sha256
@@ -86,12 +86,14 @@ def test_a_link_out_of_raw_is_audited_as_refused_and_not_read(
         "不读取符号链接（快捷方式），请把文件本身放进 raw/",
         "symbolic links are not followed; put the file itself into raw/",
         0,
-        None,
     )
+    returns = raw_with_links / "returns"
+    # registered by what they point to (never read): the hash of "symlink:" + the target
     assert audit == [
-        ("returns/link.csv", *refused),
-        ("returns/linked_folder", *refused),  # listed, not entered: no inner.csv
-        ("returns/nowhere.csv", *refused),
+        ("returns/link.csv", *refused, link_digest(returns / "link.csv")),
+        # listed, not entered: no inner.csv
+        ("returns/linked_folder", *refused, link_digest(returns / "linked_folder")),
+        ("returns/nowhere.csv", *refused, link_digest(returns / "nowhere.csv")),
         ("returns/own.csv", "loaded", None, None, None, 1, file_sha256(raw_with_links / "returns/own.csv")),
     ]  # fmt: skip
     assert query(warehouse, "select enterprise_name from landing.enterprise_returns") == [
@@ -104,7 +106,14 @@ def test_a_second_load_refuses_the_link_again_without_failing(raw_with_links, se
     warehouse = tmp_path / "wh.duckdb"
     ingest(raw_with_links, warehouse, TODAY, seeds_dir=seeds)
 
-    ingest(raw_with_links, warehouse, TODAY, seeds_dir=seeds)
+    # registered by what they point to: the next refresh has nothing to do ...
+    again = ingest(raw_with_links, warehouse, TODAY, seeds_dir=seeds)
+    assert not again.changed
+    # ... until one of them changes
+    (raw_with_links / "returns" / "nowhere.csv").unlink()
+    (raw_with_links / "returns" / "nowhere.csv").symlink_to("/still/nowhere.csv")
+    changed = ingest(raw_with_links, warehouse, TODAY, seeds_dir=seeds)
+    assert (changed.changed, changed.files_parsed) == (True, 1)
 
     assert query(
         warehouse,

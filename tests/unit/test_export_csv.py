@@ -3,13 +3,11 @@ numbers stay numbers, and the XLSX export keeps writing text cells as they are."
 
 from __future__ import annotations
 
-import json
-
 import openpyxl
 import polars as pl
 
-from pipelines.exports import quarantine_file
 from pipelines.exports import tables as export
+from tests.unit.clerk_rows import quarantine_table
 
 # The payloads of issue 14: a link, a DDE command, an @ function, arithmetic, a tab before =
 PAYLOADS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "\t=1+1"]
@@ -22,36 +20,12 @@ NEUTRALISED = [
 ]
 
 
-def quarantine_table(cells: list[dict[str, str]]) -> pl.DataFrame:
-    """The quarantine export's table for rows written as `cells` (header → cell)."""
-    problems = pl.DataFrame(
-        [
-            {
-                "source_file": "returns/东镇.csv",
-                "sheet": None,
-                "source_row": row,
-                "feed": "returns",
-                "field": "employees",
-                "reason_code": "count_unparseable",
-                "message_zh": "职工人数不是数字",
-                "message_en": "employees is not a number",
-                "row_data": json.dumps(written, ensure_ascii=False),
-                "is_resolved": False,
-                "town": "东镇 310117101000",
-            }
-            for row, written in enumerate(cells, start=4)
-        ]
-    )
-    rows = quarantine_file.clerk_rows(problems, with_resolved=False)
-    return quarantine_file.as_table(rows, town_column=True)
-
-
 def test_formula_payloads_in_a_quarantine_csv_read_back_neutralised(tmp_path):
     cells = [{"企业名称": payload, "职工人数": payload} for payload in PAYLOADS]
     cells.append({"企业名称": "东方=机械厂", "职工人数": "12"})  # = inside a name: untouched
     out = tmp_path / "隔离.csv"
 
-    export.write_table(quarantine_table(cells), out, sheet="隔离")
+    export.write_table(quarantine_table(cells, town_column=True), out, sheet="隔离")
 
     back = pl.read_csv(out, infer_schema=False)
     assert back["企业名称"].to_list() == [*NEUTRALISED, "东方=机械厂"]
@@ -66,7 +40,9 @@ def test_formula_payloads_in_a_quarantine_csv_read_back_neutralised(tmp_path):
 def test_a_header_that_starts_like_a_formula_is_neutralised_too(tmp_path):
     out = tmp_path / "q.csv"
 
-    export.write_table(quarantine_table([{"=1+1": "a", "企业名称": "b"}]), out, sheet="q")
+    export.write_table(
+        quarantine_table([{"=1+1": "a", "企业名称": "b"}], town_column=True), out, sheet="q"
+    )
 
     assert "'=1+1" in pl.read_csv(out, infer_schema=False).columns
 
@@ -100,7 +76,7 @@ def test_the_xlsx_export_keeps_payloads_as_text_cells(tmp_path):
     cells = [{"企业名称": payload} for payload in PAYLOADS]
     out = tmp_path / "隔离.xlsx"
 
-    export.write_table(quarantine_table(cells), out, sheet="隔离")
+    export.write_table(quarantine_table(cells, town_column=True), out, sheet="隔离")
 
     sheet = openpyxl.load_workbook(out).active
     column = [cell.value for cell in sheet[1]].index("企业名称") + 1

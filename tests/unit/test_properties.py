@@ -9,7 +9,6 @@ test_normalise.py; this file adds round trips and the file-level properties.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,7 +16,6 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipelines.exports import quarantine_file
 from pipelines.exports import tables as export
 from pipelines.ingest import reasons
 from pipelines.ingest.normalise import (
@@ -31,6 +29,7 @@ from pipelines.ingest.uscc import check_char
 from pipelines.ingest.validate import ValidationContext, validate
 from pipelines.ingest.vocabulary import FIELDS_BY_FEED, Feed
 from pipelines.ingest.xlsx_cells import percent_text
+from tests.unit.clerk_rows import quarantine_table
 
 CONTEXT = ValidationContext(frozenset({"310117101000"}), dt.date(2025, 6, 15))
 FULL_WIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}
@@ -172,27 +171,7 @@ CLERK_CELL = st.one_of(
     st.sampled_from([".csv", ".xlsx"]),
 )
 def test_a_clerks_cells_read_back_exactly_as_written(tmp_path, cells, suffix):
-    problems = pl.DataFrame(
-        [
-            {
-                "source_file": "returns/a.csv",
-                "sheet": None,
-                "source_row": row,
-                "feed": "returns",
-                "field": "employees",
-                "reason_code": "count_unparseable",
-                "message_zh": "职工人数不是数字",
-                "message_en": "employees is not a number",
-                "row_data": json.dumps(written, ensure_ascii=False),
-                "is_resolved": False,
-                "town": "东镇 310117101000",
-            }
-            for row, written in enumerate(cells, start=4)
-        ]
-    )
-    table = quarantine_file.as_table(
-        quarantine_file.clerk_rows(problems, with_resolved=False), town_column=False
-    )
+    table = quarantine_table(cells, town_column=False)
     out = tmp_path / f"q{suffix}"
     export.write_table(table, out, sheet="q")
     back = read_back(out, dict.fromkeys(table.columns, pl.String))

@@ -394,6 +394,11 @@ INVISIBLE = "[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u
 _INVISIBLE = re.compile(INVISIBLE)
 
 
+def show_invisible(text: str) -> str:
+    """The text with each invisible character written out (<U+200B>), for messages."""
+    return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
+
+
 def normalise_text(text: str | None) -> Parsed:
     """Free text (names): trimmed, without invisible characters, otherwise kept as written
     (no folding).

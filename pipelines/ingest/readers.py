@@ -292,7 +292,7 @@ def _extent(archive: zipfile.ZipFile, path: str) -> tuple[int, int]:
     declared = _DIMENSION.search(head)
     if declared:
         last_column, last_row = declared.group(3) or declared.group(1), declared.group(4)
-        columns = column_number((last_column).decode())
+        columns = column_number(last_column.decode())
         return columns, columns * int(last_row or declared.group(2))
     refs = _CELL_REF.findall(archive.read(path))
     if not refs:

@@ -22,14 +22,13 @@ from __future__ import annotations
 import datetime
 import functools
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import polars as pl
 
 from pipelines.ingest import reasons
-from pipelines.ingest.normalise import FAST_PATHS, INVISIBLE, NORMALISERS, Parsed
+from pipelines.ingest.normalise import FAST_PATHS, NORMALISERS, Parsed, show_invisible
 from pipelines.ingest.vocabulary import (
     FEED_ZH,
     FIELDS_BY_FEED,
@@ -158,7 +157,6 @@ _KEYS: dict[Feed, tuple[tuple[str, ...], str, str]] = {
 }
 # feed:field of every field a header alias may name
 _TAUGHT_FIELDS = [f"{feed}:{f.name}" for feed in TAUGHT_FEEDS for f in FIELDS_BY_FEED[feed]]
-INVISIBLE_RE = re.compile(INVISIBLE)
 # A head count beyond this in one return is a typo (a digit too many, a number pasted in the
 # wrong column), not an enterprise: quarantined (employees) or unknown (the other counts).
 MAX_HEAD_COUNT = int(os.environ.get("GONGHUI_MAX_HEAD_COUNT", "1000000"))
@@ -475,11 +473,7 @@ def _first_rows(feed: Feed) -> pl.Expr:
 
 def _visible(cell: pl.Expr) -> pl.Expr:
     """The cell with each invisible character written out (<U+200B>), for messages."""
-    return cell.map_elements(
-        lambda text: INVISIBLE_RE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text),
-        return_dtype=pl.Utf8,
-        skip_nulls=True,
-    )
+    return cell.map_elements(show_invisible, return_dtype=pl.Utf8, skip_nulls=True)
 
 
 def _problems(

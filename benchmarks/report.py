@@ -33,6 +33,7 @@ OURS = (FULL, UNCHANGED, ADDED, CHANGED)
 
 _ROW_COUNTS = re.compile(
     r"读入 read ([\d,]+) = 接受 accepted ([\d,]+) \+ 隔离 quarantined ([\d,]+)"
+    r" \+ 跳过 skipped ([\d,]+)"
 )
 
 
@@ -166,8 +167,8 @@ def _rows(run: Measurement) -> str:
     found = _ROW_COUNTS.search(run.stdout)
     if not found:
         return "-"
-    read, accepted, quarantined = found.groups()
-    return f"{read} read = {accepted} accepted + {quarantined} quarantined"
+    read, accepted, quarantined, skipped = found.groups()
+    return f"{read} read = {accepted} accepted + {quarantined} quarantined + {skipped} skipped"
 
 
 def _step_rows(steps: dict[str, list[tuple[str, float]]]) -> list[str]:

@@ -250,7 +250,7 @@ def load_audit(scope: Scope) -> pl.DataFrame:
         params = [scope.town] * 3
     return query(
         "select source_file, feed, sheet, status, error_code, message_zh, rows_read,"
-        " rows_accepted, rows_quarantined, unknown_columns, file_mtime, loaded_at"
+        " rows_accepted, rows_quarantined, rows_skipped, unknown_columns, file_mtime, loaded_at"
         f" from mart_load_audit where {mine} order by status desc, source_file",
         params,
     )

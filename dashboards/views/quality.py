@@ -34,11 +34,16 @@ st.metric("数据发布时间", fmt_timestamp(queries.published_at()))
 st.subheader("文件受理情况")
 audit = queries.load_audit(ctx.scope)
 refused = audit.filter(pl.col("status") != "loaded")
-cols = st.columns(4)
+cols = st.columns(5)
 cols[0].metric("已受理文件", f"{audit.height - refused.height:,}个")
 cols[1].metric("拒收文件", f"{refused.height:,}个")
 cols[2].metric("读取行数", f"{int(audit['rows_read'].sum() or 0):,}行")
 cols[3].metric("隔离行数", f"{int(audit['rows_quarantined'].sum() or 0):,}行")
+cols[4].metric(
+    "跳过行数",
+    f"{int(audit['rows_skipped'].sum() or 0):,}行",
+    help="表头下不是数据的行：合计行、备注行、栏次行等；读取 = 接受 + 隔离 + 跳过",
+)
 if refused.height:
     st.error("以下文件无法读取，未入库：")
     st.dataframe(refused.select("source_file", "error_code", "message_zh"), hide_index=True)

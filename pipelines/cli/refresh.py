@@ -25,6 +25,7 @@ class RefreshOutcome:
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
+    rows_skipped: int = 0
     kpi_rows: int = 0
     published: bool = False
     # data-quality checks (pipelines.defs.checks) that did not pass
@@ -46,7 +47,8 @@ class RefreshOutcome:
         lines += [f"  ✗ {name}: {reason}" for name, reason in self.unreadable]
         lines += [
             f"行 rows: 读入 read {self.rows_read:,} = 接受 accepted {self.rows_accepted:,}"
-            f" + 隔离 quarantined {self.rows_quarantined:,}",
+            f" + 隔离 quarantined {self.rows_quarantined:,}"
+            f" + 跳过 skipped {self.rows_skipped:,}（合计、备注等 totals, notes, …）",
             f"指标 KPI rows built: {self.kpi_rows:,}",
         ]
         lines += [f"  ✗ {failure}" for failure in self.failures]
@@ -137,15 +139,17 @@ def _read_counts(outcome: RefreshOutcome) -> None:
         outcome.failures.append(f"无法读取数仓统计 (warehouse busy): {busy}")
         return
     with con:
-        files, read, accepted, quarantined = con.execute(
+        files, read, accepted, quarantined, skipped = con.execute(
             """
             select count(distinct source_file), coalesce(sum(rows_read), 0),
-                coalesce(sum(rows_accepted), 0), coalesce(sum(rows_quarantined), 0)
+                coalesce(sum(rows_accepted), 0), coalesce(sum(rows_quarantined), 0),
+                coalesce(sum(rows_skipped), 0)
             from landing.load_audit
             """
         ).fetchone()
         outcome.files, outcome.rows_read = files, read
         outcome.rows_accepted, outcome.rows_quarantined = accepted, quarantined
+        outcome.rows_skipped = skipped
         outcome.unreadable = con.execute(
             "select source_file, message_zh from landing.load_audit "
             "where status = 'unreadable' order by source_file"

@@ -6,8 +6,14 @@ line of a million commas. Each limit below is checked before the expensive step 
 guards; a file over one is refused (`file_over_budget`) with a message naming the limit
 and the file's own figure, and the other files load.
 
+Two limits cannot be checked in advance: the seconds and the resident memory a worker
+spends on one batch of files. The worker pool (pipelines.ingest.pool) watches them from
+outside and kills a worker over either; the file that does so again alone is refused.
+
 The defaults are far above any real return (a province's largest town files hold some
-2,000 rows × 40 columns) and can be set per installation through the environment.
+2,000 rows × 40 columns) and can be set per installation through the environment. The
+budget is part of the load's state (pipelines.ingest.registry.state_key): a changed limit
+makes the next load a full one, so files refused under the old one are tried again.
 """
 
 from __future__ import annotations
@@ -31,6 +37,10 @@ class ParseBudget:
     max_columns: int
     # characters of one cell (Excel's own limit is 32,767)
     max_cell_chars: int
+    # what a worker may spend on one batch of files (8 MB of them parse in seconds, in a
+    # few hundred MiB): wall-clock seconds, resident memory in MiB
+    max_parse_seconds: int
+    max_parse_memory_mb: int
 
     @classmethod
     def from_environment(cls) -> ParseBudget:
@@ -39,6 +49,8 @@ class ParseBudget:
             max_cells=_setting("GONGHUI_MAX_CELLS", 20_000_000),
             max_columns=_setting("GONGHUI_MAX_COLUMNS", 1_000),
             max_cell_chars=_setting("GONGHUI_MAX_CELL_CHARS", 32_767),
+            max_parse_seconds=_setting("GONGHUI_MAX_PARSE_SECONDS", 300),
+            max_parse_memory_mb=_setting("GONGHUI_MAX_PARSE_MEMORY_MB", 1_024),
         )
 
     def exceeded(self, limit: str, actual: int) -> dict[str, str] | None:
@@ -61,4 +73,6 @@ LIMIT_ZH = {
     "max_cells": "工作表使用区域的单元格数（含表格外的零星内容）",
     "max_columns": "列数",
     "max_cell_chars": "单个单元格的字符数",
+    "max_parse_seconds": "解析用时（秒）",
+    "max_parse_memory_mb": "解析占用内存（MiB）",
 }

@@ -1,5 +1,9 @@
 """Which files under raw/ belong to which feed, in the order corrections are applied.
 
+A file anywhere else under raw/ (in raw/ itself, or in a folder such as raw/Returns/) is
+listed too, under the folder UNSORTED, and refused as `outside_feed_folders` with where it
+should go: a return dropped one folder off is told about, never passed over in silence.
+
 Symbolic links are never followed: raw/ is where towns drop their files, and a link would let
 one of them point the refresh at anything the machine can read (a link to /etc/passwd was
 read). A link, to a file or to a folder, is listed like a file and refused when it is
@@ -8,6 +12,7 @@ opened (`symlink_refused`); nothing below a linked folder is listed.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import io
@@ -26,8 +31,19 @@ FOLDER_ZH: dict[str, str] = {
     "returns": "企业报表",
     "summaries": "镇街汇总表",
 }
+# The folder of a file outside the feed folders (listed, refused, see module docstring).
+UNSORTED = "unsorted"
+FOLDER_ZH[UNSORTED] = "不在报表文件夹中"
 # Written by Windows and macOS next to the user's files; not theirs to be told about.
-_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini"})
+_SYSTEM_FILES = frozenset({"thumbs.db", "desktop.ini", ".ds_store"})
+# Office writes "~$name.xlsx" (162 or 165 bytes: who has the workbook open) while a workbook
+# is open, LibreOffice ".~lock.name.xlsx#"; a file named so but bigger is somebody's data
+# and is read like any other. macOS writes "._name" (a copy's extended attributes, often
+# 4 KB), known by its AppleDouble magic number.
+_OWNER_FILE_MAX_BYTES = 1024
+_APPLE_DOUBLE_MAGIC = b"\x00\x05\x16\x07"
+# raw/README.md describes the folder (the sample city's manifest); it is no return.
+_FOLDER_NOTES = ("readme",)
 # os.open refuses a link as the last part of the path (ELOOP; EMLINK on FreeBSD); Windows
 # has no such flag, there the check before opening is all there is.
 NO_FOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -67,7 +83,8 @@ class RawFile:
 
 
 def discover(raw_dir: Path) -> list[RawFile]:
-    """Files of each feed folder, each folder ordered by (mtime in seconds, file name).
+    """Files of each feed folder, each folder ordered by (mtime in seconds, file name), then
+    the files outside the feed folders (UNSORTED) by name.
 
     A symbolic link (to a file or a folder, the feed folder itself included) is listed with
     its own size and time and refused when read; a linked folder is not entered.
@@ -81,14 +98,43 @@ def discover(raw_dir: Path) -> list[RawFile]:
             entries = _entries(base)
         else:
             continue
-        found = []
-        for path in entries:
-            stat = path.lstat()
-            mtime = datetime.fromtimestamp(int(stat.st_mtime))
-            source = readable_name(path.relative_to(raw_dir).as_posix())
-            found.append(RawFile(RawPath(path), source, folder, mtime, stat.st_size))
+        found = [_raw_file(raw_dir, path, folder) for path in entries]
         files.extend(sorted(found, key=lambda f: (f.mtime, f.path.name, f.source_file)))
-    return files
+    misplaced = [_raw_file(raw_dir, path, UNSORTED) for path in _outside_feed_folders(raw_dir)]
+    return files + sorted(misplaced, key=lambda f: f.source_file)
+
+
+def _raw_file(raw_dir: Path, path: Path, folder: str) -> RawFile:
+    stat = path.lstat()
+    mtime = datetime.fromtimestamp(int(stat.st_mtime))
+    source = readable_name(path.relative_to(raw_dir).as_posix())
+    return RawFile(RawPath(path), source, folder, mtime, stat.st_size)
+
+
+def _outside_feed_folders(raw_dir: Path) -> Iterator[Path]:
+    """Files in raw/ itself (but its README) and below folders that are no feed folder."""
+    if raw_dir.is_symlink() or not raw_dir.is_dir():
+        return
+    for path in _entries(raw_dir, descend=False):
+        is_folder = path.is_dir() and not path.is_symlink()
+        if path.name in FOLDERS and (is_folder or path.is_symlink()):
+            continue  # a feed folder (a linked one is listed and refused by discover)
+        if is_folder:
+            yield from _entries(path)
+        elif not path.name.lower().startswith(_FOLDER_NOTES):
+            yield path
+
+
+def where_it_belongs(source_file: str) -> tuple[str, dict[str, str]]:
+    """The refusal of a file outside the feed folders, by its path under raw/: the reason
+    code and its message parameters. When the name of its folder points to a feed folder
+    (raw/Returns/, raw/企业报表/ → raw/returns/), the message names that folder."""
+    top, *below = source_file.split("/")
+    place = f"raw/{top}/" if below else "raw/"
+    guess = next((f for f in FOLDERS if top.casefold() == f or FOLDER_ZH[f] in top), None)
+    if below and guess:
+        return "wrong_feed_folder", {"place": place, "folder": f"raw/{guess}/"}
+    return "outside_feed_folders", {"place": place}
 
 
 def link_digest(path: Path) -> str | None:
@@ -117,16 +163,39 @@ def readable_name(source: str) -> str:
         return f"{escaped} [文件名编码无法识别 undecodable file name]"
 
 
-def _entries(folder: Path) -> Iterator[Path]:
-    """Regular files and symbolic links below folder, hidden and system files left out;
-    folders are entered, linked folders are not (they are entries, refused when read)."""
+def _passed_over(entry: os.DirEntry) -> bool:
+    """A file the system or an office program wrote beside the user's (see above), or a
+    hidden folder (.git, a stick's .Trash-1000 of deleted files): nobody's return."""
+    name = entry.name.lower()
+    if entry.is_dir(follow_symlinks=False):
+        return name.startswith(".")
+    if name in _SYSTEM_FILES:
+        return True
+    if entry.is_symlink():
+        return False  # listed, and refused when read
+    if name.startswith(("~$", ".~lock.")):
+        return entry.stat(follow_symlinks=False).st_size <= _OWNER_FILE_MAX_BYTES
+    if name.startswith("._"):
+        with contextlib.suppress(OSError), open(entry.path, "rb", opener=_no_follow) as file:
+            return file.read(4) == _APPLE_DOUBLE_MAGIC
+    return False
+
+
+def _entries(folder: Path, *, descend: bool = True) -> Iterator[Path]:
+    """Regular files and symbolic links below folder, system and lock files and hidden
+    folders left out (`_passed_over`); hidden files are read like any other. Folders are
+    entered, linked folders are not (they are entries, refused when read). Without
+    `descend`, folder's own folders are entries too, not entered."""
     with os.scandir(folder) as scan:
         children = list(scan)
     for entry in children:
-        if entry.name.startswith((".", "~$")) or entry.name.lower() in _SYSTEM_FILES:
+        if _passed_over(entry):
             continue
         path = folder / entry.name
         if entry.is_symlink() or entry.is_file(follow_symlinks=False):
             yield path
         elif entry.is_dir(follow_symlinks=False):
-            yield from _entries(path)
+            if descend:
+                yield from _entries(path)
+            else:
+                yield path

@@ -3,9 +3,10 @@
 Government spreadsheets put a title, a "填报单位：xx镇总工会" line, sometimes a header
 over two merged rows ("集体合同" over "签订日期 | 到期日期"), then data, a 合计 line and
 notes. The header is the row (or pair of rows) whose cells match the most distinct
-canonical fields of the feed; everything above it is ignored, and below it blank rows,
-total lines (a total label and no code) and note lines are passed over and counted; rows
-after a note are data like any other.
+canonical fields of the feed; everything above it is ignored, and below it blank rows are
+passed over, and total lines (a total label, no code, no enterprise name), note lines, the
+row of column numbers and rows with nothing in any recognised column are passed over and
+counted; rows after a note are data like any other.
 """
 
 from __future__ import annotations
@@ -51,6 +52,13 @@ _MAY_START_MARKER = "[" + "".join(_MARKER_FIRSTS) + "]|[^\\x00-\\x7f\\u4e00-\\u9
 
 # The code that identifies a data row; a total line has none.
 _KEY_FIELDS = frozenset({"uscc", "region_code"})
+# What an enterprise's name ends in; a line whose name reads so is no total line, whatever
+# it begins with (合计(宁波)信息科技有限公司 without its code is an enterprise with a
+# missing code, which the quarantine shows, not a total the audit hides).
+_COMPANY_NAME = re.compile(
+    r"(公司|厂|企业|集团|合作社|商行|商店|店|中心|事务所|医院|学校|银行|酒店|宾馆|工作室|研究院|"
+    r"研究所|协会|商会|基金会|农场|门市部|经营部|分部|分行|支行|超市|站)[)）]?$"
+)
 
 
 @dataclass(frozen=True)
@@ -61,10 +69,17 @@ class Column:
 
 
 class SkippedLines(NamedTuple):
-    """Lines below a header that are read but are not data, by kind."""
+    """Lines below a header that hold something but are not data, by kind: total lines,
+    note lines, and others (the row of column numbers under a statistical form's header,
+    rows with cells only in columns no field was recognised in)."""
 
     totals: int = 0
     notes: int = 0
+    others: int = 0
+
+    @property
+    def count(self) -> int:
+        return self.totals + self.notes + self.others
 
 
 @dataclass(frozen=True)
@@ -260,7 +275,7 @@ def _data_rows(
     """The data rows below the header, and the lines passed over (totals, notes)."""
     cells = [column for column in grid.columns if column != "row"]
     body = grid.slice(grid["row"].search_sorted(header_row, side="right"))  # rows are in order
-    body = _skip_column_numbers(body, columns)
+    body, numbering = _skip_column_numbers(body, columns)
     mapped = [column for column in columns if column.field]
     labelled = {column.cell for column in columns}
     # Unlabelled columns holding data still belong in row_data, named by position.
@@ -270,11 +285,15 @@ def _data_rows(
         if cell not in labelled and body.get_column(cell).null_count() < body.height
     ]
     code = next((c.cell for c in mapped if c.field in _KEY_FIELDS), None)
-    totals, notes = _total_and_note_rows(body, cells, len(columns), code)
+    name = next((c.cell for c in mapped if c.field == "enterprise_name"), None)
+    totals, notes = _total_and_note_rows(body, cells, len(columns), code, name)
     has_data = pl.any_horizontal(pl.col(c.cell).is_not_null() for c in mapped)
+    has_any = pl.any_horizontal(pl.col(cell).is_not_null() for cell in cells)
     # a note is passed over, never the rows below it (补报企业 come after a note)
-    kept = has_data & ~pl.col("row").is_in(totals) & ~pl.col("row").is_in(notes)
-    skipped = SkippedLines(totals=len(totals), notes=len(notes))
+    marked = pl.col("row").is_in(totals) | pl.col("row").is_in(notes)
+    kept = has_data & ~marked
+    unlabelled = body.select((has_any & ~has_data & ~marked).sum()).item()
+    skipped = SkippedLines(totals=len(totals), notes=len(notes), others=numbering + unlabelled)
     return (
         body.lazy()
         .filter(kept)
@@ -288,13 +307,13 @@ def _data_rows(
 
 
 def _total_and_note_rows(
-    body: pl.DataFrame, cells: list[str], n_columns: int, code: str | None
+    body: pl.DataFrame, cells: list[str], n_columns: int, code: str | None, name: str | None
 ) -> tuple[list[int], list[int]]:
     """(rows of total lines, rows of note lines) of the body.
 
     Both are recognised by a row's first cells; a total line has no code either (a credit
-    code for returns, a region code for summaries): 合计(宁波)信息科技有限公司 and
-    小计量器具厂 with their credit codes are enterprises. Folding (NFKC) every cell is slow, so
+    code for returns, a region code for summaries) and no name that reads as an
+    enterprise's: 合计(宁波)信息科技有限公司 and 小计量器具厂 are enterprises. Folding (NFKC) every cell is slow, so
     only candidate rows are looked at: those with no text in the first three cells (the
     first cell is further right) or with a character in one of them that may start a
     marker. Their first filled cell is picked out in Python: a Polars coalesce over
@@ -305,13 +324,19 @@ def _total_and_note_rows(
         pl.any_horizontal(cell.str.contains(_MAY_START_MARKER) for cell in first_three),
         pl.all_horizontal(cell.is_null() for cell in first_three),
     )
-    candidates = body.filter(may_mark).select("row", *cells).rows()
-    if not candidates:
+    candidates = body.filter(may_mark)
+    if candidates.height == 0:
         return [], []
-    lines = _lines(candidates, cells[:3])
+    lines = _lines(candidates.select("row", *cells).rows(), cells[:3])
     # a code is a run of ASCII letters and digits (合计 in the code column is no code)
-    coded = body.filter(pl.col(code).str.contains("[0-9A-Za-z]{6}")) if code else body.clear()
-    without_code = ~pl.col("row").is_in(coded["row"].implode())
+    identifying = [pl.col(code).str.contains("[0-9A-Za-z]{6}")] if code else []
+    if name:
+        identifying.append(pl.col(name).str.strip_chars().str.contains(_COMPANY_NAME.pattern))
+    rows = candidates["row"]
+    identified = (
+        candidates.filter(pl.any_horizontal(identifying))["row"] if identifying else rows.clear()
+    )
+    without_code = ~pl.col("row").is_in(identified.implode())
     first_cell = pl.col("first_cell")
     is_total = without_code & pl.any_horizontal(
         _starts_with_any(_folded(expr), TOTAL_LINE_MARKERS) for expr in [first_cell, *first_three]
@@ -341,16 +366,18 @@ def _lines(rows: list[tuple], first_three: list[str]) -> pl.DataFrame:
     )
 
 
-def _skip_column_numbers(body: pl.DataFrame, columns: list[Column]) -> pl.DataFrame:
+def _skip_column_numbers(body: pl.DataFrame, columns: list[Column]) -> tuple[pl.DataFrame, int]:
+    """The body without the row of column numbers under the header (栏次), and how many
+    rows that took off (0 or 1)."""
     if body.height == 0:
-        return body
+        return body, 0
     first = body.row(0, named=True)
     values = [first[column.cell] for column in columns if first[column.cell] is not None]
     others = [v for k, v in first.items() if k != "row" and v is not None]
     numbered = all(_COLUMN_NUMBER.match(value.strip()) for value in values)
     if len(values) >= 2 and len(values) == len(others) and numbered:
-        return body.slice(1)
-    return body
+        return body.slice(1), 1
+    return body, 0
 
 
 def _row_data(columns: list[Column]) -> pl.Expr:

@@ -113,8 +113,10 @@ TABLES: dict[str, str] = {
     rows_accepted BIGINT NOT NULL,
     rows_quarantined BIGINT NOT NULL,
     rows_with_field_issues BIGINT NOT NULL,
+    rows_skipped BIGINT NOT NULL,
     total_lines BIGINT NOT NULL,
     note_lines BIGINT NOT NULL,
+    other_lines BIGINT NOT NULL,
     unknown_columns VARCHAR,
     loaded_at TIMESTAMP""",
 }

@@ -1,8 +1,8 @@
 """One ingestion run: bring the landing tables up to date with the files under raw/.
 
 Only new and changed files are parsed (pipelines.ingest.registry). They are parsed and
-validated in batches on two workers (pipelines.ingest.pool); the batches are written as
-they come back, inside one transaction (pipelines.ingest.write), so memory holds a few
+validated in batches by two worker processes (pipelines.ingest.pool), never in this one, so
+that no file can take the load down with it; the batches are written as they come back, inside one transaction (pipelines.ingest.write), so memory holds a few
 batches, not the whole load. Every file gets a `landing.load_audit` row (one per sheet
 when several sheets of a workbook hold data); a file that cannot be used is reported
 there, and the other files still load. Nothing under raw/ is written to.
@@ -14,25 +14,27 @@ import functools
 import itertools
 import uuid
 from collections.abc import Callable
-from concurrent.futures import BrokenExecutor
 from datetime import date, datetime
 from pathlib import Path
 
 from pipelines import settings
 from pipelines.ingest import registry, write
-from pipelines.ingest.discovery import discover
+from pipelines.ingest.budget import ParseBudget
+from pipelines.ingest.discovery import RawFile, discover
 from pipelines.ingest.parse import (
     FileOutcome,
+    ParsedFile,
+    SheetOutcome,
     ValidatedBatch,
     accepted_regions,
-    crashed,
+    failure,
     load_batch,
     merged,
     parse_file,
     taught_headers,
     validate_batch,
 )
-from pipelines.ingest.pool import batches, in_order, run_alone, worker_pool
+from pipelines.ingest.pool import WorkerLost, WorkerPool, batches, run_alone
 from pipelines.ingest.reference_seeds import kpi_codes, seed_region_codes
 from pipelines.ingest.summary import IngestSummary, Progress, summarise
 from pipelines.ingest.validate import ValidationContext
@@ -71,8 +73,11 @@ def ingest(
     def context(codes: frozenset[str]) -> ValidationContext:
         return ValidationContext(codes, today, known_kpis, kpi_names)
 
-    with worker_pool(len(plan.parse)) as pool:
-        references = [parse_file(f) for f in plan.parse if f.folder == "reference"]
+    budget = ParseBudget.from_environment()
+    with WorkerPool(budget) as pool:
+        reference_files = [f for f in plan.parse if f.folder == "reference"]
+        unparsed = functools.partial(refused_unparsed, budget=budget)
+        references = list(pool.in_order(parse_file, reference_files, recover=unparsed))
         # The towns that reference regions add, and the headers the federation taught, must
         # be known before returns are read; reference files are validated again below with
         # the rest (they are small). A changed reference file makes the load a full one.
@@ -96,7 +101,8 @@ def ingest(
         }
         others = batches([f for f in plan.parse if f.folder != "reference"])
         work = functools.partial(load_batch, contexts=contexts, taught=taught)
-        loaded = in_order(pool, work, others, recover=functools.partial(one_by_one, work))
+        recover = functools.partial(one_by_one, work, budget=budget)
+        loaded = pool.in_order(work, others, recover=recover)
         outcomes: list[FileOutcome] = []
         with write.transaction(warehouse, plan, load_id) as con:
             for validated in itertools.chain([validate_batch(references, contexts)], loaded):
@@ -108,13 +114,46 @@ def ingest(
     return summarise(load_id, outcomes, plan)
 
 
-def one_by_one(work: Callable[[list], ValidatedBatch], files: list) -> ValidatedBatch:
-    """A batch whose worker process died, file by file, each in a process of its own: the
-    file whose process dies again is refused (parser_crashed), the others load."""
+def one_by_one(
+    work: Callable[[list[RawFile]], ValidatedBatch],
+    files: list[RawFile],
+    lost: WorkerLost,
+    *,
+    budget: ParseBudget,
+) -> ValidatedBatch:
+    """A batch whose worker was lost (it died, or went over the budget's time or memory),
+    file by file, each in a process of its own under the same budget: the file whose
+    process is lost again is refused, the others load. A batch of one file is refused at
+    once: it has been tried alone already."""
+    if len(files) == 1:
+        return refused(files[0], lost, budget)
     results = []
     for raw in files:
         try:
-            results.append(run_alone(work, [raw]))
-        except BrokenExecutor as error:
-            results.append(crashed(raw, error))
+            results.append(run_alone(work, [raw], budget))
+        except WorkerLost as again:
+            results.append(refused(raw, again, budget))
     return merged(results)
+
+
+def refused(raw: RawFile, lost: WorkerLost, budget: ParseBudget) -> ValidatedBatch:
+    """The answer for a file whose worker was lost: refused, with why."""
+    return ValidatedBatch(
+        [FileOutcome(raw, raw.size, registry.file_sha256(raw.path), [refusal(lost, budget)])], {}
+    )
+
+
+def refused_unparsed(raw: RawFile, lost: WorkerLost, *, budget: ParseBudget) -> ParsedFile:
+    """As `refused`, for a reference file (parsed first, validated with the rest)."""
+    return ParsedFile(raw, raw.size, registry.file_sha256(raw.path), [], refusal(lost, budget))
+
+
+def refusal(lost: WorkerLost, budget: ParseBudget) -> SheetOutcome:
+    """parser_crashed for a worker that died, file_over_budget naming the limit of time or
+    memory for one that was killed. The file is registered by its hash, so it is not tried
+    again every night; a changed budget tries it again."""
+    if lost.limit is None:
+        return failure(None, "parser_crashed", detail=lost.detail)
+    over = budget.exceeded(lost.limit, lost.actual)
+    assert over is not None  # the worker was killed for going over it
+    return failure(None, "file_over_budget", **over)

@@ -399,9 +399,27 @@ def show_invisible(text: str) -> str:
     return _INVISIBLE.sub(lambda m: f"<U+{ord(m.group()):04X}>", text)
 
 
+# A line break typed inside a cell (Alt+Enter), with the spaces around it.
+_LINE_BREAK = re.compile("\\s*[\r\n\u2028\u2029]\\s*")
+
+
+def _unbroken(match: re.Match[str]) -> str:
+    """A line break inside a name: nothing between two Chinese characters (甲机械 / 有限公司
+    is 甲机械有限公司), a space elsewhere."""
+    text, start, end = match.string, match.start(), match.end()
+    between_ideographs = (
+        start > 0
+        and end < len(text)
+        and re.match(_IDEOGRAPH, text[start - 1])
+        and re.match(_IDEOGRAPH, text[end])
+    )
+    return "" if between_ideographs else " "
+
+
 def normalise_text(text: str | None) -> Parsed:
-    """Free text (names): trimmed, without invisible characters, otherwise kept as written
-    (no folding).
+    """Free text (names): trimmed, without invisible characters, on one line (a line break
+    typed in the cell is dropped between Chinese characters, a space elsewhere), otherwise
+    kept as written (no folding).
 
     U+FFFD is what the reader puts in place of bytes of another encoding (a cell pasted
     from a GBK file into a UTF-8 one): such a name is garbled, not a name. A name of
@@ -411,7 +429,7 @@ def normalise_text(text: str | None) -> Parsed:
         return checked
     if "\ufffd" in text:
         return Parsed(None, "text_garbled")
-    visible = _INVISIBLE.sub("", text).strip()
+    visible = _LINE_BREAK.sub(_unbroken, _INVISIBLE.sub("", text).strip())
     if not visible:
         return Parsed(None, "text_invisible_only")
     return Parsed(visible) if len(visible) <= MAX_NAME_CHARS else Parsed(None, "text_too_long")
@@ -456,6 +474,7 @@ def text_fast_path(cell: pl.Expr) -> FastPath:
     garbled = cell.str.contains("\ufffd", literal=True)
     plain = (
         ~cell.str.contains(INVISIBLE)
+        & ~cell.str.contains("[\r\n\u2028\u2029]")
         & ~cell.str.starts_with("=")
         & (cell.str.len_chars() <= MAX_NAME_CHARS)
     )

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from pipelines.ingest import reasons
-from pipelines.ingest.discovery import RawFile, link_digest
+from pipelines.ingest.discovery import UNSORTED, RawFile, link_digest, where_it_belongs
 from pipelines.ingest.header import ParsedTable, parse_reference, parse_table
 from pipelines.ingest.readers import Sheet, UnreadableFile, read_file
-from pipelines.ingest.validate import TABLE, ValidationContext, validate_tables
+from pipelines.ingest.registry import file_sha256
+from pipelines.ingest.validate import TABLE, SheetOf, ValidationContext, validate_tables
 from pipelines.ingest.vocabulary import TAUGHT_FEEDS, Feed, fold_header
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,9 @@ TABLE_BY_FEED: dict[Feed, str] = {
     Feed.REF_TARGETS: "ref_targets",
     Feed.REF_HEADER_ALIASES: "ref_header_aliases",
 }
+# What a clerk reads about an error no reader foresaw (its own message goes to the run's log).
+_UNEXPECTED = "读取时发生意外错误，详情见刷新日志 unexpected error, see the refresh log"
+_LOCKED = "文件被占用或无权读取，请关闭后再刷新 the file is in use or not readable"
 # Headers a federation taught (raw/reference/表头别名.csv): feed → folded header → field.
 Taught = Mapping[Feed, Mapping[str, str]]
 
@@ -40,14 +44,21 @@ class SheetOutcome:
 
     sheet: str | None
     feed: Feed | None = None
+    # every line below the header that holds something: accepted + quarantined + skipped
     rows_read: int = 0
     rows_accepted: int = 0
     rows_quarantined: int = 0
     # accepted rows with a field made unknown, capped or read to the month
     rows_with_field_issues: int = 0
-    # lines below the header passed over as not data (not in rows_read), by kind
+    # lines below the header passed over as not data, by kind (see header.SkippedLines)
     total_lines: int = 0
     note_lines: int = 0
+    other_lines: int = 0
+
+    @property
+    def rows_skipped(self) -> int:
+        return self.total_lines + self.note_lines + self.other_lines
+
     unknown_columns: tuple[str, ...] = ()
     error_code: str | None = None
     message_zh: str | None = None
@@ -88,6 +99,11 @@ class _Pending:
 
 def parse_file(raw: RawFile, taught: Taught | None = None) -> ParsedFile:
     parsed = ParsedFile(raw, None, None, [])
+    if raw.folder == UNSORTED:  # registered by its hash, so told once, not every night
+        parsed.size, parsed.sha256 = raw.size, file_sha256(raw.path)
+        code, params = where_it_belongs(raw.source_file)
+        parsed.failure = failure(None, code, **params)
+        return parsed
     try:
         data = raw.path.read_bytes()
         parsed.size, parsed.sha256 = len(data), hashlib.sha256(data).hexdigest()
@@ -96,9 +112,12 @@ def parse_file(raw: RawFile, taught: Taught | None = None) -> ParsedFile:
         parsed.failure = failure(None, error.reason_code, detail=error.detail, **error.params)
         if (linked := link_digest(raw.path)) is not None:  # registered, so not refused nightly
             parsed.size, parsed.sha256 = raw.size, linked
-    except Exception as error:  # one bad file (or a locked one: OSError) never stops the others
-        log.exception("parsing %s failed", raw.source_file)
-        parsed.failure = failure(None, "file_unreadable", detail=f"{type(error).__name__}: {error}")
+    except OSError:  # locked by another program, or no permission
+        log.exception("reading %s failed", raw.source_file)
+        parsed.failure = failure(None, "file_unreadable", detail=_LOCKED)
+    except Exception:  # one bad file never stops the others
+        log.exception("parsing %s failed", raw.source_file)  # the library's words go to the log
+        parsed.failure = failure(None, "file_unreadable", detail=_UNEXPECTED)
     return parsed
 
 
@@ -132,12 +151,6 @@ def load_batch(
 ) -> ValidatedBatch:
     """Parse and validate a batch of files (in a worker)."""
     return validate_batch([parse_file(raw, taught) for raw in files], contexts)
-
-
-def crashed(raw: RawFile, error: BaseException) -> ValidatedBatch:
-    """The answer for a file whose parsing process died: refused, with what is known."""
-    outcome = FileOutcome(raw, None, None, [failure(None, "parser_crashed", detail=str(error))])
-    return ValidatedBatch([outcome], {})
 
 
 def merged(batches: list[ValidatedBatch]) -> ValidatedBatch:
@@ -184,9 +197,10 @@ def _sheet_outcome(sheet: str | None, table: ParsedTable) -> SheetOutcome:
     return SheetOutcome(
         sheet=sheet,
         feed=table.feed,
-        rows_read=table.data.height,
+        rows_read=table.data.height + table.skipped.count,
         total_lines=table.skipped.totals,
         note_lines=table.skipped.notes,
+        other_lines=table.skipped.others,
         unknown_columns=tuple(table.unknown_columns),
     )
 
@@ -201,8 +215,15 @@ def _validate_sheets(
     lineage) to `frames`. Should that fail, each sheet is validated alone, so that one
     bad file never stops the others."""
     try:
-        result = validate_tables(feed, [waiting.table.data for waiting in sheets], context)
-    except Exception as error:
+        file_index: dict[int, int] = {}  # the sheets of one workbook share an index
+        of = [
+            SheetOf(
+                file_index.setdefault(id(w.file), len(file_index)), w.file.sheets[w.index].sheet
+            )
+            for w in sheets
+        ]
+        result = validate_tables(feed, [w.table.data for w in sheets], context, of)
+    except Exception:
         if len(sheets) > 1:
             for waiting in sheets:
                 _validate_sheets(feed, [waiting], context, frames)
@@ -210,8 +231,7 @@ def _validate_sheets(
         [failed] = sheets
         log.exception("validating %s failed", failed.file.raw.source_file)
         sheet = failed.file.sheets[failed.index].sheet
-        detail = f"{type(error).__name__}: {error}"
-        failed.file.sheets[failed.index] = failure(sheet, "file_unreadable", detail=detail)
+        failed.file.sheets[failed.index] = failure(sheet, "file_unreadable", detail=_UNEXPECTED)
         return
     accepted = dict(result.accepted.group_by(TABLE).len().iter_rows())
     quarantined, with_field_issues = (

@@ -1,14 +1,17 @@
-"""The workers that parse and validate batches of files, and the batches they get.
+"""The worker processes that parse and validate batches of files, and the batches they get.
 
-Parsing is mostly Python, which threads cannot run side by side, so a large load is handled
-by worker processes; a small one by threads, as starting processes would cost more than it
-saves. The pool lives for one load (a `with` block) and its workers end with it.
+Every file is parsed in a worker process, never in the refresh's own: whatever a file does to
+its parser (a native library's abort, a signal, an allocation the machine cannot give, a
+loop that never ends) ends that worker, not the refresh. Each worker runs one batch at a
+time, watched from here against the parse budget's seconds and resident memory
+(pipelines.ingest.budget) and killed over either. A batch whose worker is lost goes to the
+caller's `recover` (the loader parses its files one by one, each in a process of its own
+under the same budget, and refuses the file that loses its process again); the other
+batches go on in a fresh worker. The budget's other limits, checked inside the parser
+before each costly step, keep the known causes away; these two catch the rest.
 
-A worker process that dies (a parser's abort, a signal) breaks its pool. The load does not
-fail: that batch, and every batch after it, is recovered by the caller's `recover` (the
-loader parses their files one by one, each in a process of its own, and refuses the file
-whose process dies). The parse budget (pipelines.ingest.budget) keeps the known causes of
-such deaths away from the parsers in the first place.
+The workers live for one load (a `with` block) and end with it, or with the refresh's
+process if that is killed (`end_with_parent`).
 """
 
 from __future__ import annotations
@@ -19,17 +22,12 @@ import multiprocessing.connection
 import os
 import signal
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import (
-    BrokenExecutor,
-    Executor,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-)
-from typing import TypeVar
+from typing import Generic, TypeVar
 
+from pipelines.ingest.budget import ParseBudget
 from pipelines.ingest.discovery import RawFile
 
 T = TypeVar("T")
@@ -39,28 +37,53 @@ WORKERS = 2
 # Files are validated together until a batch holds this many bytes (some 50,000 rows):
 # enough for the per-batch costs to vanish, few enough to keep memory small.
 BATCH_BYTES = 8 << 20
-# From this many files on, starting worker processes repays itself.
-PROCESS_MIN_FILES = 100
+# How often a busy worker's time and memory are looked at.
+WATCH_SECONDS = 0.1
 
 
-def worker_pool(files: int) -> Executor:
-    """Threads for a small load, processes for a large one."""
-    # A daemonic process (a worker of someone else's pool) may not start processes.
-    if files < PROCESS_MIN_FILES or multiprocessing.current_process().daemon:
-        return ThreadPoolExecutor(max_workers=WORKERS)
-    # Spawned, not forked: a fork while Polars' threads are busy can deadlock the child.
-    return ProcessPoolExecutor(
-        WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=end_with_parent
-    )
+class WorkerLost(Exception):
+    """The worker running an item ended before it answered: it died (an abort, a signal:
+    `limit` None) or was killed over a limit of the parse budget (`limit` names it,
+    `actual` is the worker's figure)."""
+
+    def __init__(self, detail: str, limit: str | None = None, actual: int = 0) -> None:
+        super().__init__(detail)
+        self.detail, self.limit, self.actual = detail, limit, actual
+
+
+def resident_bytes(pid: int) -> int | None:
+    """A process's resident memory (Linux /proc), None where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _serve(conn: multiprocessing.connection.Connection) -> None:
+    """A worker's life: run each (fn, item) it is sent and send back the answer, until it is
+    sent None or its parent is gone."""
+    end_with_parent()
+    with contextlib.suppress(EOFError, KeyboardInterrupt):
+        while (task := conn.recv()) is not None:
+            fn, item = task
+            try:
+                answer = ("ok", fn(item))
+            except Exception as error:  # raised where the caller can see it
+                answer = ("error", error)
+            try:
+                conn.send(answer)
+            except Exception as unpicklable:  # an answer or error that cannot be sent
+                conn.send(("error", RuntimeError(f"{type(unpicklable).__name__}: {unpicklable}")))
 
 
 def end_with_parent() -> None:
     """In a worker process: terminate once the process that started it is gone.
 
-    A pool's worker waits for work on a queue of which it holds both ends, so it never sees
-    its parent die (killed by the out-of-memory killer, say) and would wait, holding its
-    memory, for ever. multiprocessing gives a spawned child its parent's sentinel, which
-    becomes ready when the parent ends."""
+    A worker waits for work on a pipe, so it would never see its parent die (killed by the
+    out-of-memory killer, say) and would wait, holding its memory, for ever.
+    multiprocessing gives a spawned child its parent's sentinel, which becomes ready when
+    the parent ends."""
     parent = multiprocessing.parent_process()
     if parent is None:
         return
@@ -70,6 +93,143 @@ def end_with_parent() -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
     threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+def _how_it_ended(exitcode: int | None) -> str:
+    """How a process ended: "signal SIGABRT" when a signal ended it (a negative exit code),
+    else "exit code N"."""
+    if exitcode is not None and exitcode < 0:
+        with contextlib.suppress(ValueError):
+            return f"signal {signal.Signals(-exitcode).name}"
+    return f"exit code {exitcode}"
+
+
+class _Worker(Generic[R]):
+    """One worker process, the item it runs and, once it is done, its answer."""
+
+    def __init__(self) -> None:
+        # Spawned, not forked: a fork while Polars' threads are busy can deadlock the child.
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.started: float | None = None  # when the running item was sent
+        self.answer: tuple[str, object] | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self.started is not None and self.answer is None
+
+    def send(self, fn: Callable[[T], R], item: T) -> None:
+        self.started, self.answer = time.monotonic(), None
+        self.conn.send((fn, item))
+
+    def watch(self, ready: list, budget: ParseBudget) -> None:
+        """Take the answer if it came, else note a death or kill a worker over a limit."""
+        if self.conn in ready:
+            with contextlib.suppress(EOFError, OSError):
+                self.answer = self.conn.recv()
+                return
+        if self.process.sentinel in ready or not self.process.is_alive():
+            self.process.join()  # its exit code is known once it is joined
+            self._lost(WorkerLost(_how_it_ended(self.process.exitcode)))
+            return
+        seconds = int(time.monotonic() - (self.started or 0))
+        memory_mb = (resident_bytes(self.process.pid or 0) or 0) >> 20
+        for limit, actual in (("max_parse_seconds", seconds), ("max_parse_memory_mb", memory_mb)):
+            if actual > getattr(budget, limit):
+                self._lost(WorkerLost(f"{limit} {actual:,}", limit, actual))
+                return
+
+    def take(self) -> R:
+        """The answer of the finished item (raising what it raised); the worker is free."""
+        assert self.answer is not None
+        (status, value), self.answer, self.started = self.answer, None, None
+        if status != "ok":  # "error" (raised by fn) or "lost"
+            raise value  # type: ignore[misc]
+        return value  # type: ignore[return-value]
+
+    def _lost(self, lost: WorkerLost) -> None:
+        self.stop(kill=True)
+        self.answer = ("lost", lost)
+
+    def stop(self, *, kill: bool = False) -> None:
+        if not kill:
+            with contextlib.suppress(OSError, BrokenPipeError):
+                self.conn.send(None)
+            self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+        self.conn.close()
+
+
+class WorkerPool:
+    """Up to WORKERS worker processes, started as the work needs them, each watched
+    against the budget's limits of time and memory while it runs an item."""
+
+    def __init__(self, budget: ParseBudget, size: int = WORKERS) -> None:
+        self.budget, self.size = budget, size
+        self.workers: list[_Worker] = []
+
+    def __enter__(self) -> WorkerPool:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for worker in self.workers:
+            worker.stop(kill=worker.busy)
+        self.workers = []
+
+    def in_order(
+        self,
+        fn: Callable[[T], R],
+        items: Iterable[T],
+        recover: Callable[[T, WorkerLost], R] | None = None,
+    ) -> Iterator[R]:
+        """fn of each item, run by the workers and yielded in order, at most one item per
+        worker in flight (so results never pile up in memory). An item whose worker is
+        lost goes to `recover` (without it, WorkerLost is raised); the work goes on."""
+        pending: deque[tuple[T, _Worker]] = deque()
+        for item in items:
+            if len(pending) == self.size:
+                yield self._result(*pending.popleft(), recover)
+            worker = self._idle({w for _, w in pending})
+            worker.send(fn, item)
+            pending.append((item, worker))
+        while pending:
+            yield self._result(*pending.popleft(), recover)
+
+    def _idle(self, taken: set[_Worker]) -> _Worker:
+        self.workers = [w for w in self.workers if w.process.is_alive()]
+        idle = next((w for w in self.workers if w not in taken and not w.busy), None)
+        if idle is None:
+            idle = _Worker()
+            self.workers.append(idle)
+        return idle
+
+    def _result(self, item: T, worker: _Worker, recover: Callable[[T, WorkerLost], R] | None) -> R:
+        while worker.answer is None:
+            busy = [w for w in self.workers if w.busy]
+            ready = multiprocessing.connection.wait(
+                [handle for w in busy for handle in (w.conn, w.process.sentinel)],
+                timeout=WATCH_SECONDS,
+            )
+            for watched in busy:
+                watched.watch(ready, self.budget)
+        try:
+            return worker.take()
+        except WorkerLost as lost:
+            if recover is None:
+                raise
+            return recover(item, lost)
+
+
+def run_alone(fn: Callable[[T], R], item: T, budget: ParseBudget) -> R:
+    """fn(item) in a worker process of its own, under the budget, which ends with it.
+    Raises WorkerLost when that process dies or is killed before it answers."""
+    with WorkerPool(budget, size=1) as alone:
+        return next(alone.in_order(fn, [item]))
 
 
 def batches(files: list[RawFile]) -> Iterator[list[RawFile]]:
@@ -85,53 +245,3 @@ def batches(files: list[RawFile]) -> Iterator[list[RawFile]]:
             batch, size = [], 0
     if batch:
         yield batch
-
-
-def in_order(
-    pool: Executor,
-    fn: Callable[[T], R],
-    items: Iterable[T],
-    recover: Callable[[T], R] | None = None,
-) -> Iterator[R]:
-    """fn of each item, run on the pool and yielded in order, submitted at most WORKERS
-    items ahead of the one yielded (so results never pile up in memory).
-
-    Once the pool is broken (a worker process died), `recover` gives the result of each
-    item not yet done, in order; without it the BrokenExecutor error is raised."""
-    pending: deque[tuple[T, Future[R] | None]] = deque()
-    broken = False
-
-    def resolve(item: T, future: Future[R] | None) -> R:
-        nonlocal broken
-        if future is not None:
-            try:
-                return future.result()
-            except BrokenExecutor:
-                if recover is None:
-                    raise
-                broken = True
-        assert recover is not None
-        return recover(item)
-
-    for item in items:
-        future = None
-        if not broken:
-            try:
-                future = pool.submit(fn, item)
-            except BrokenExecutor:
-                if recover is None:
-                    raise
-                broken = True
-        pending.append((item, future))
-        if len(pending) > WORKERS:
-            yield resolve(*pending.popleft())
-    while pending:
-        yield resolve(*pending.popleft())
-
-
-def run_alone(fn: Callable[[T], R], item: T) -> R:
-    """fn(item) in a process of its own, which ends with it. Raises BrokenExecutor when
-    that process dies before it answers."""
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(1, mp_context=context, initializer=end_with_parent) as alone:
-        return alone.submit(fn, item).result()

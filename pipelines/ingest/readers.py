@@ -35,6 +35,10 @@ _SNIFF_CHARS = 64 * 1024
 _SNIFF_LINES = 50
 _QUOTED = re.compile(r'"[^"]*"')
 _ZIP_MAGIC = b"PK\x03\x04"
+# A CR not followed by LF ends a line too (Polars' CSV reader splits at LF only).
+_LONE_CR = re.compile("\r(?!\n)")
+# Control characters no text file of a clerk's holds (tab, LF and CR excepted).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Office's compound (OLE) container: an old .xls, or an XLSX saved with an open password,
 # which Office wraps, encrypted, in a stream of this name.
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -89,16 +93,39 @@ def read_file(
         data = path.read_bytes()
     if not data.strip():
         raise UnreadableFile("file_empty", "no bytes")
-    if suffix in CSV_SUFFIXES:
-        sheets = read_csv_bytes(data, budget)
-    else:
+    if _is_workbook(data, suffix):
         sheets = read_xlsx_bytes(data, budget)
+    else:
+        sheets = read_csv_bytes(data, budget)
     sheets = [sheet for sheet in sheets if _has_cells(sheet.grid)]
     if not sheets:
         raise UnreadableFile("file_empty", "no non-blank cell")
     for sheet in sheets:
         _within(budget, "max_cell_chars", _longest_cell(sheet.grid))
     return sheets
+
+
+def _is_workbook(data: bytes, suffix: str) -> bool:
+    """Read by what the file holds, not by its name: a workbook saved as 名单.csv is a
+    workbook (a zip), a CSV renamed 名单.xlsx is text. A .xlsx that is neither a zip, an
+    old-format (OLE) workbook nor clean text goes to the XLSX reader, which says why."""
+    if data.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
+        return True
+    return suffix in XLSX_SUFFIXES and not _is_clean_text(data)
+
+
+def _is_clean_text(data: bytes) -> bool:
+    """Text with a byte-order mark, or UTF-8 or GB18030 without control characters (other
+    than tab and line ends): not the random bytes of a broken workbook."""
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return not _CONTROL.search(text)
+    return False
 
 
 def _within(budget: ParseBudget, limit: str, actual: int) -> None:
@@ -123,8 +150,8 @@ def read_csv_bytes(data: bytes, budget: ParseBudget | None = None) -> list[Sheet
     # title; an explicit, wide enough schema keeps the later columns.
     width = max((line.count(delimiter) for line in text.splitlines()), default=0) + 1
     _within(budget, "max_columns", width)
-    if "\n" not in text:  # an old Mac file: lines end in CR alone
-        text = text.replace("\r", "\n")
+    if "\r" in text:  # lines ending in CR alone (old Mac files, or some lines of a file)
+        text = _LONE_CR.sub("\n", text)
     schema = {f"c{i}": pl.String for i in range(1, width + 1)}
     # A quote a clerk typed inside a name (甲"乙厂, or "甲厂 with no closing quote) breaks
     # quoted parsing; the file is then read with quotes taken as ordinary characters.
@@ -142,7 +169,9 @@ def read_csv_bytes(data: bytes, budget: ParseBudget | None = None) -> list[Sheet
         except pl.exceptions.PolarsError:
             continue
         return [Sheet(None, _finish(frame))]
-    raise UnreadableFile("file_unreadable", "CSV 格式无法解析，请用 Excel 打开后另存为 CSV")
+    raise UnreadableFile(
+        "file_unreadable", "CSV 格式无法解析 the CSV cannot be parsed；请用 Excel 打开后另存为 CSV"
+    )
 
 
 def decode_text(data: bytes) -> str:
@@ -153,7 +182,9 @@ def decode_text(data: bytes) -> str:
         if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return data.decode("utf-16")
     except UnicodeDecodeError as error:
-        raise UnreadableFile("file_unreadable", f"bad text after BOM: {error}") from error
+        raise UnreadableFile(
+            "file_unreadable", "字节顺序标记后的文字无法解码 bad text after the byte-order mark"
+        ) from error
     if b"\x00" in data:
         return _utf16_without_bom(data)
     try:
@@ -166,7 +197,9 @@ def decode_text(data: bytes) -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError:
         pass
-    raise UnreadableFile("file_unreadable", "neither UTF-8 nor GB18030 text")
+    raise UnreadableFile(
+        "file_unreadable", "既非 UTF-8 也非 GB18030 文本 neither UTF-8 nor GB18030"
+    )
 
 
 def _utf16_without_bom(data: bytes) -> str:
@@ -224,9 +257,11 @@ def read_xlsx_bytes(data: bytes, budget: ParseBudget | None = None) -> list[Shee
     if data.startswith(_OLE_MAGIC) and _ENCRYPTED_STREAM in data:
         raise UnreadableFile("file_encrypted", "password-protected (encrypted) workbook")
     if data.startswith(_OLE_MAGIC):
-        raise UnreadableFile("file_unreadable", "an old-format (.xls) workbook named .xlsx")
+        raise UnreadableFile(
+            "file_unreadable", "这是旧版 .xls 工作簿，请另存为 .xlsx an old-format .xls workbook"
+        )
     if not data.startswith(_ZIP_MAGIC):
-        raise UnreadableFile("file_unreadable", "not an XLSX (zip) file")
+        raise UnreadableFile("file_unreadable", "不是 XLSX 文件 not an XLSX (zip) file")
     check_workbook(data, budget or ParseBudget.from_environment())
     overrides = cell_overrides(data)
     try:
@@ -239,7 +274,9 @@ def read_xlsx_bytes(data: bytes, budget: ParseBudget | None = None) -> list[Shee
             frame = _override(sheet.to_polars(), overrides.get(name, {}))
             sheets.append(Sheet(name, _finish(frame, excel=True)))
     except fastexcel.FastExcelError as error:  # its message is the library's, not a clerk's
-        raise UnreadableFile("file_unreadable", "XLSX 文件已损坏或不是 Excel 文件") from error
+        raise UnreadableFile(
+            "file_unreadable", "XLSX 文件已损坏 the XLSX file is damaged"
+        ) from error
     return sheets
 
 

@@ -169,6 +169,11 @@ ROW_REASONS: dict[str, Reason] = {
         "与本表第{first_row}行重复（{key}相同），以第{first_row}行为准",
         "duplicates row {first_row} of this file (same {key_en}); row {first_row} is kept",
     ),
+    "duplicate_in_workbook": Reason(
+        "与本文件工作表“{first_sheet}”第{first_row}行重复（{key}相同），以该行为准",
+        "duplicates row {first_row} of sheet '{first_sheet}' of this file (same {key_en}); "
+        "that row is kept",
+    ),
     "level_unknown": Reason(
         _CELL + "无法识别，请填写市、区（县）或镇（街道）",
         "{field} '{value}' is not city / district / town",
@@ -233,6 +238,16 @@ FILE_REASONS: dict[str, Reason] = {
         "unsupported file format '{extension}'; use .xlsx or .csv",
     ),
     "no_data_rows": Reason("表头下没有数据行", "there are no data rows below the header"),
+    "outside_feed_folders": Reason(
+        "文件在 {place} 中，不在 raw/returns/（企业报表）、raw/summaries/（镇街汇总表）、"
+        "raw/reference/（参考数据）之中，未读取：请按种类移入其中之一",
+        "the file is in {place}, outside raw/returns/, raw/summaries/ and raw/reference/, "
+        "and was not read: move it into the folder of its kind",
+    ),
+    "wrong_feed_folder": Reason(
+        "文件在 {place} 中，未读取：报表文件夹的名称是 {folder}，请移入该文件夹",
+        "the file is in {place}, not in a feed folder, and was not read: move it into {folder}",
+    ),
     "symlink_refused": Reason(
         "不读取符号链接（快捷方式），请把文件本身放进 raw/",
         "symbolic links are not followed; put the file itself into raw/",

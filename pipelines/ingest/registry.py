@@ -22,6 +22,7 @@ import duckdb
 
 from pipelines import settings
 from pipelines.ingest import landing
+from pipelines.ingest.budget import ParseBudget
 from pipelines.ingest.discovery import link_digest
 from pipelines.ingest.landing import SCHEMA
 from pipelines.ingest.readers import UnreadableFile
@@ -112,12 +113,14 @@ def content_hashes(files: list, registry: dict[str, Registered], *, reread: bool
 def state_key(seeds_dir: Path, today: date) -> str:
     """What, besides raw/, decides how rows are validated and built: the regions seed the
     validator reads (`seeds_dir` may be another folder than the dbt project's), the dbt
-    project (with the KPI table), the landing schema and the current month."""
+    project (with the KPI table), the landing schema, the parse budget (a file refused under
+    one limit is tried again under another) and the current month."""
     digest = hashlib.sha256(f"{today:%Y-%m}".encode())
     regions = seeds_dir / "regions.csv"
     digest.update(regions.read_bytes() if regions.exists() else b"-")
     digest.update(dbt_project_digest().encode())
     digest.update(repr(landing.TABLES).encode())  # a new landing column means a full reload
+    digest.update(repr(ParseBudget.from_environment()).encode())
     return digest.hexdigest()
 
 

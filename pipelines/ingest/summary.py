@@ -17,6 +17,7 @@ class FeedCounts:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     rows_with_field_issues: int = 0
+    rows_skipped: int = 0
 
 
 @dataclass
@@ -36,6 +37,7 @@ class IngestSummary:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     rows_with_field_issues: int = 0
+    rows_skipped: int = 0
     by_feed: dict[str, FeedCounts] = field(default_factory=dict)
     changed: bool = True
 
@@ -55,8 +57,9 @@ class IngestSummary:
             f"{len(self.unreadable)} 个 / files: {self.files_seen} seen, "
             f"{self.files_loaded} loaded, {len(self.unreadable)} unreadable",
             f"读取 {self.rows_read} 行：接受 {self.rows_accepted} 行，隔离 "
-            f"{self.rows_quarantined} 行 / rows: {self.rows_read} read, "
-            f"{self.rows_accepted} accepted, {self.rows_quarantined} quarantined",
+            f"{self.rows_quarantined} 行，跳过 {self.rows_skipped} 行（合计、备注等） / rows: "
+            f"{self.rows_read} read, {self.rows_accepted} accepted, {self.rows_quarantined} "
+            f"quarantined, {self.rows_skipped} skipped (totals, notes, …)",
         ]
         if self.rows_with_field_issues:
             out.append(
@@ -68,7 +71,7 @@ class IngestSummary:
             out.append(
                 f"  {FOLDER_ZH.get(folder, folder)} {folder}: {counts.files} 个文件 files, "
                 f"{counts.rows_read} 行 rows, {counts.rows_accepted} 接受 accepted, "
-                f"{counts.rows_quarantined} 隔离 quarantined"
+                f"{counts.rows_quarantined} 隔离 quarantined, {counts.rows_skipped} 跳过 skipped"
             )
         out.extend(
             f"  无法读取 unreadable: {src} ({code}) {zh}" for src, code, zh in self.unreadable
@@ -121,7 +124,7 @@ def _field_issue_note(sheet: SheetOutcome) -> str:
 
 def _skipped_note(sheet: SheetOutcome) -> str:
     """The lines passed over as not data, e.g. "（跳过 skipped: 合计 1 行，备注 2 行）"."""
-    kinds = (("合计", sheet.total_lines), ("备注", sheet.note_lines))
+    kinds = (("合计", sheet.total_lines), ("备注", sheet.note_lines), ("其他", sheet.other_lines))
     parts = [f"{label} {count} 行" for label, count in kinds if count]
     return f"（跳过 skipped: {'，'.join(parts)}）" if parts else ""
 
@@ -156,8 +159,10 @@ def summarise(load_id: str, outcomes: list[FileOutcome], plan: registry.Plan) ->
             counts.rows_accepted += sheet.rows_accepted
             counts.rows_quarantined += sheet.rows_quarantined
             counts.rows_with_field_issues += sheet.rows_with_field_issues
+            counts.rows_skipped += sheet.rows_skipped
     summary.rows_read = sum(c.rows_read for c in summary.by_feed.values())
     summary.rows_accepted = sum(c.rows_accepted for c in summary.by_feed.values())
     summary.rows_quarantined = sum(c.rows_quarantined for c in summary.by_feed.values())
     summary.rows_with_field_issues = sum(c.rows_with_field_issues for c in summary.by_feed.values())
+    summary.rows_skipped = sum(c.rows_skipped for c in summary.by_feed.values())
     return summary

@@ -24,6 +24,7 @@ import functools
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import polars as pl
 
@@ -163,7 +164,17 @@ MAX_HEAD_COUNT = int(os.environ.get("GONGHUI_MAX_HEAD_COUNT", "1000000"))
 # Which of the tables validated together a row came from (0, 1, ...).
 TABLE = "__table"
 _ROW = "__row"
+# Where the first row with the same key is: its source row and its table.
 _FIRST_ROW = "__first_row"
+_FIRST_TABLE = "__first_table"
+
+
+class SheetOf(NamedTuple):
+    """Which file a table (a sheet) belongs to, by index among the tables' files, and the
+    sheet's name: the sheets of one workbook are checked for duplicates together."""
+
+    file: int
+    sheet: str | None
 
 
 @dataclass(frozen=True)
@@ -199,20 +210,27 @@ def validate(feed: Feed, table: pl.DataFrame, context: ValidationContext) -> Val
 
 
 def validate_tables(
-    feed: Feed, tables: Sequence[pl.DataFrame], context: ValidationContext
+    feed: Feed,
+    tables: Sequence[pl.DataFrame],
+    context: ValidationContext,
+    sheets: Sequence[SheetOf] | None = None,
 ) -> ValidationResult:
     """Validate several tables of a feed at once (the sheets of many files), exactly as
-    each would be alone: a key is a duplicate only within its table, and a field one
-    table lacks stays null in its rows. Both frames start with TABLE, the index of the
-    table each row came from, and keep the tables' order."""
+    each file would be alone: a key is a duplicate only within its file (`sheets` says
+    which tables are sheets of one workbook, by default each table is a file of its own:
+    a hidden backup copy of the data sheet is no second return), and a field one table
+    lacks stays null in its rows. Both frames start with TABLE, the index of the table
+    each row came from, and keep the tables' order."""
     fields = FIELDS_BY_FEED[feed]
     kinds = {f.name: _KIND_OVERRIDES.get((feed, f.name), f.kind) for f in fields}
-    frame = _normalised(tables, fields, kinds, context).with_columns(_first_rows(feed))
+    sheets = sheets or [SheetOf(i, None) for i in range(len(tables))]
+    frame = _normalised(tables, fields, kinds, context)
+    frame = frame.with_columns(_first_rows(feed, [sheet.file for sheet in sheets]))
     checks = [
         *_cell_checks(frame, fields),
         *_row_checks(feed, fields, kinds, context),
         *_cross_checks(fields),
-        *_duplicate_checks(feed),
+        *_duplicate_checks(feed, [sheet.sheet for sheet in sheets]),
     ]
     problems = _problems(frame, checks, feed, {f.name: f for f in fields})
     row_level = problems.filter(pl.col("outcome").is_null()).select(_ROW).unique()
@@ -455,20 +473,39 @@ def _cross_checks(fields: tuple[Field, ...]) -> list[_Check]:
     return checks
 
 
-def _duplicate_checks(feed: Feed) -> list[_Check]:
-    """A later row with the same key as an earlier one in the same table."""
+def _duplicate_checks(feed: Feed, sheet_names: list[str | None]) -> list[_Check]:
+    """A later row with the same key as an earlier one of the same file: on the same sheet
+    (duplicate_in_file), or on an earlier sheet of the workbook (duplicate_in_workbook,
+    naming it)."""
     key, key_zh, key_en = _KEYS[feed]
     values = [_value(name) for name in key]
     complete = pl.all_horizontal(v.is_not_null() for v in values)
-    later = complete & ~pl.struct(pl.col(TABLE), *values).is_first_distinct()
+    later = complete & pl.col(_FIRST_ROW).is_not_null()
+    later &= (pl.col(_FIRST_TABLE) != pl.col(TABLE)) | (pl.col(_FIRST_ROW) != pl.col("source_row"))
+    same_sheet = pl.col(_FIRST_TABLE) == pl.col(TABLE)
     params = {"first_row": pl.col(_FIRST_ROW), "key": pl.lit(key_zh), "key_en": pl.lit(key_en)}
-    return [_Check(key[0], "duplicate_in_file", later, params)]
+    first_sheet = pl.lit(pl.Series(sheet_names, dtype=pl.Utf8)).gather(pl.col(_FIRST_TABLE))
+    return [
+        _Check(key[0], "duplicate_in_file", later & same_sheet, params),
+        _Check(
+            key[0],
+            "duplicate_in_workbook",
+            later & ~same_sheet,
+            {**params, "first_sheet": first_sheet},
+        ),
+    ]
 
 
-def _first_rows(feed: Feed) -> pl.Expr:
-    """The source row of the first row with the same key (a window, so before filtering)."""
+def _first_rows(feed: Feed, files: list[int]) -> list[pl.Expr]:
+    """The source row and table of the first row of the same file with the same key (a
+    window, so before filtering); null for a row whose key is incomplete."""
     values = [_value(name) for name in _KEYS[feed][0]]
-    return pl.col("source_row").first().over(pl.col(TABLE), *values).alias(_FIRST_ROW)
+    file = pl.lit(pl.Series(files, dtype=pl.Int32)).gather(pl.col(TABLE))
+    window = [file, *values]
+    return [
+        pl.col("source_row").first().over(window).alias(_FIRST_ROW),
+        pl.col(TABLE).first().over(window).alias(_FIRST_TABLE),
+    ]
 
 
 def _visible(cell: pl.Expr) -> pl.Expr:

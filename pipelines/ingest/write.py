@@ -181,8 +181,10 @@ def audit(outcomes: list[FileOutcome]) -> pl.DataFrame:
             "rows_accepted": sheet.rows_accepted,
             "rows_quarantined": sheet.rows_quarantined,
             "rows_with_field_issues": sheet.rows_with_field_issues,
+            "rows_skipped": sheet.rows_skipped,
             "total_lines": sheet.total_lines,
             "note_lines": sheet.note_lines,
+            "other_lines": sheet.other_lines,
             "unknown_columns": ",".join(sheet.unknown_columns) or None,
             "loaded_at": loaded_at,
         }
@@ -204,8 +206,10 @@ def audit(outcomes: list[FileOutcome]) -> pl.DataFrame:
         "rows_accepted": pl.Int64,
         "rows_quarantined": pl.Int64,
         "rows_with_field_issues": pl.Int64,
+        "rows_skipped": pl.Int64,
         "total_lines": pl.Int64,
         "note_lines": pl.Int64,
+        "other_lines": pl.Int64,
         "unknown_columns": pl.String,
         "loaded_at": pl.Datetime("us"),
     }

@@ -12,8 +12,10 @@ def _row(text: str, name: str) -> list[str]:
     return [cell.strip() for cell in line.strip("|").split("|")]
 
 
-def _counts(cells: list[str]) -> tuple[int, int, int]:
-    found = re.fullmatch(r"([\d,]+) read = ([\d,]+) accepted \+ ([\d,]+) quarantined", cells[4])
+def _counts(cells: list[str]) -> tuple[int, int, int, int]:
+    found = re.fullmatch(
+        r"([\d,]+) read = ([\d,]+) accepted \+ ([\d,]+) quarantined \+ ([\d,]+) skipped", cells[4]
+    )
     assert found, cells
     return tuple(int(group.replace(",", "")) for group in found.groups())
 
@@ -31,8 +33,8 @@ def test_benchmark_smoke(tmp_path):
         assert _row(text, name)[3] == "0", name  # every step exited 0
     full, unchanged = _counts(_row(text, report.FULL)), _counts(_row(text, report.UNCHANGED))
     added, changed = _counts(_row(text, report.ADDED)), _counts(_row(text, report.CHANGED))
-    for read, accepted, quarantined in (full, unchanged, added, changed):
-        assert read == accepted + quarantined
+    for read, accepted, quarantined, skipped in (full, unchanged, added, changed):
+        assert read == accepted + quarantined + skipped
     assert full[2] > 0  # ~1% of rows are spoiled on purpose
     assert unchanged == full
     assert added[0] > full[0]

@@ -341,15 +341,15 @@ def _write_rows(con: duckdb.DuckDBPyConnection, town_counts: dict) -> None:
         select 'load-test' as load_id, source_file, 'returns' as feed, null::varchar as sheet,
             null::timestamp as file_mtime, 1000::bigint as file_size, 'x' as sha256,
             'loaded' as status, null::varchar as error_code, null::varchar as message_zh,
-            null::varchar as message_en, count(*) + 2 as rows_read, count(*) as rows_accepted,
-            2::bigint as rows_quarantined,
+            null::varchar as message_en, count(*) + 3 as rows_read, count(*) as rows_accepted,
+            2::bigint as rows_quarantined, 1::bigint as rows_skipped,
             case when source_file = (select min(source_file) from fct_enterprise_returns)
                 then '厂务公开落实情况,联系电话' end as unknown_columns,
             null::timestamp as loaded_at
         from fct_enterprise_returns group by source_file
         union all
         select 'load-test', 'returns/2025/坏文件.xlsx', 'returns', null, null, 10, 'y',
-            'unreadable', 'no_header', '找不到表头', 'no header', 0, 0, 0, null, null
+            'unreadable', 'no_header', '找不到表头', 'no header', 0, 0, 0, 0, null, null
         """
     )
     con.execute(

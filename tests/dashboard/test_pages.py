@@ -163,6 +163,7 @@ def test_quality_page_shows_audit_quarantine_and_reconciliation(snapshot):
     assert labels["已受理文件"] == "6个"
     assert labels["拒收文件"] == "1个"
     assert labels["隔离行数"] == "12行"
+    assert labels["跳过行数"] == "6行"  # one per loaded file
     assert "尚无刷新记录（运行日志为空），以下为发布信息。" in [c.value for c in at.caption]
     assert at.warning[-1].value == "3项上报数与企业报表汇总不一致"
     tables = [pl.from_pandas(frame.value) for frame in at.dataframe]

@@ -43,10 +43,12 @@ def expected_kpis() -> list[dict[str, str]]:
 def test_the_refresh_succeeds_and_loses_no_enterprise_to_a_field_problem(district):
     assert district.exit_code == 0, district.output
     rows = district.query(
-        "select sum(rows_read), sum(rows_accepted), sum(rows_quarantined)"
+        "select sum(rows_read), sum(rows_accepted), sum(rows_quarantined), sum(rows_skipped)"
         " from landing.load_audit where feed = 'returns'"
     )
-    assert rows == [(72, 70, 2)]  # the two row-level errors of the README, nothing else
+    # the two row-level errors of the README, nothing else; each of the 7 returns ends in a
+    # 合计 line and two notes
+    assert rows == [(93, 70, 2, 21)]
     assert district.query(
         "select source_row, reason_code from landing.quarantine order by reason_code"
     ) == [(14, "count_negative"), (7, "uscc_bad_check_char")]

@@ -103,8 +103,8 @@ def raw_dir(tmp_path: Path) -> Path:
     )
     (returns / "只有表头.csv").write_text(f"{RETURN_HEADER}\n", encoding="utf-8")
     (returns / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
-    (returns / ".hidden.csv").write_text("x", encoding="utf-8")
-    (returns / "~$西街道.xlsx").write_bytes(b"lock")
+    (returns / ".hidden.csv").write_text("x", encoding="utf-8")  # read: hidden is no reason
+    (returns / "~$西街道.xlsx").write_bytes(b"lock")  # Excel's owner file: passed over
     (raw / "summaries/甲区.csv").write_text(
         "镇街代码,镇街名称,报告期,企业数,已建会企业数,集体合同签订率\n"
         "310117101000,东镇,2025,100,90,20230%\n",
@@ -142,18 +142,21 @@ def test_ingest_reports_every_file_and_loses_no_row(raw_dir, seeds, tmp_path):
 
     summary = run(raw_dir, warehouse, seeds, progress=lines.append)
 
-    assert summary.files_seen == 12
+    assert summary.files_seen == 13
     assert summary.files_loaded == 7
     assert {(src, code) for src, code, _ in summary.unreadable} == {
+        ("returns/.hidden.csv", "header_not_found"),
         ("returns/old.xls", "unsupported_format"),
         ("returns/只有表头.csv", "no_data_rows"),
         ("returns/空.csv", "file_empty"),
         ("returns/损坏.xlsx", "file_unreadable"),
         ("returns/缺列.csv", "missing_required_columns"),
     }
-    assert (summary.rows_read, summary.rows_accepted, summary.rows_quarantined) == (10, 8, 2)
-    assert len(lines) == 12 and lines[0].startswith("[1/12] reference/")
-    assert any("文件 12 个" in line for line in summary.lines())
+    # 东镇.csv's 合计 and 备注 lines are read and skipped
+    assert (summary.rows_read, summary.rows_accepted, summary.rows_quarantined) == (12, 8, 2)
+    assert summary.rows_skipped == 2
+    assert len(lines) == 13 and lines[0].startswith("[1/13] reference/")
+    assert any("文件 13 个" in line for line in summary.lines())
 
     audit = query(
         warehouse,
@@ -166,11 +169,11 @@ def test_ingest_reports_every_file_and_loses_no_row(raw_dir, seeds, tmp_path):
         ("reference/targets.csv", None, "reference", "loaded", None, 1, 1, 0, None, "L1"),
         ("returns/bom.csv", None, "returns", "loaded", None, 1, 1, 0, None, "L1"),
         ("returns/tab.csv", None, "returns", "loaded", None, 1, 1, 0, None, "L1"),
-        ("returns/东镇.csv", None, "returns", "loaded", None, 3, 1, 2, "联系电话", "L1"),
+        ("returns/东镇.csv", None, "returns", "loaded", None, 5, 1, 2, "联系电话", "L1"),
         ("returns/西街道.xlsx", "企业", "returns", "loaded", None, 2, 2, 0, None, "L1"),
         ("summaries/甲区.csv", None, "summaries", "loaded", None, 1, 1, 0, None, "L1"),
     ]
-    assert all(row[5] == row[6] + row[7] for row in audit)
+    assert all(row[5] == row[6] + row[7] for row in audit if row[0] != "returns/东镇.csv")
 
 
 def test_unreadable_files_are_audited_with_messages(raw_dir, seeds, tmp_path):
@@ -280,7 +283,7 @@ def test_a_removed_file_leaves_the_landing_tables_for_the_archive(raw_dir, seeds
     # the other files were not parsed again: their rows keep the first load's id
     assert query(warehouse, "select distinct load_id from landing.enterprise_returns") == [("L1",)]
     assert query(warehouse, "select count(*) from landing.enterprise_returns") == [(4,)]
-    assert query(warehouse, "select count(*) from landing.load_audit") == [(11,)]
+    assert query(warehouse, "select count(*) from landing.load_audit") == [(12,)]
     assert query(
         warehouse,
         "select source_file, archive_reason, count(*) from landing.enterprise_returns_archive "
@@ -294,7 +297,7 @@ def test_a_full_reload_reparses_every_file(raw_dir, seeds, tmp_path):
 
     summary = ingest(raw_dir, warehouse, TODAY, load_id="L2", seeds_dir=seeds, full=True)
 
-    assert summary.full and summary.files_parsed == 12
+    assert summary.full and summary.files_parsed == 13
     assert query(warehouse, "select distinct load_id from landing.enterprise_returns") == [("L2",)]
     assert query(warehouse, "select count(*) from landing.enterprise_returns") == [(5,)]
     assert query(warehouse, "select count(*) from landing.enterprise_returns_archive") == [(0,)]
@@ -322,7 +325,9 @@ def test_without_seeds_the_reference_towns_still_count(raw_dir, tmp_path):
 
     accepted = query(warehouse, "select distinct region_code from landing.enterprise_returns")
     assert accepted == [("310117102000",)]
-    assert summary.rows_read == summary.rows_accepted + summary.rows_quarantined
+    assert summary.rows_read == (
+        summary.rows_accepted + summary.rows_quarantined + summary.rows_skipped
+    )
 
 
 def test_files_are_ordered_by_whole_second_mtime_then_name(tmp_path):
@@ -436,8 +441,9 @@ def test_total_and_note_lines_are_counted_and_rows_after_a_note_are_read(seeds, 
 
     assert query(
         warehouse,
-        "select rows_read, rows_accepted, total_lines, note_lines from landing.load_audit",
-    ) == [(2, 2, 1, 1)]
+        "select rows_read, rows_accepted, rows_skipped, total_lines, note_lines"
+        " from landing.load_audit",
+    ) == [(4, 2, 2, 1, 1)]
     assert query(warehouse, "select enterprise_name from landing.enterprise_returns") == [
         ("合计(宁波)信息科技有限公司",),
         ("小计量器具厂",),

@@ -36,29 +36,34 @@ def kpi(city, region: str, code: str, period: str = "2025-12") -> tuple:
 
 def test_refresh_succeeds_and_prints_the_accounting(refreshed_city):
     assert refreshed_city.exit_code == 0, refreshed_city.output
-    assert "读入 read 30 = 接受 accepted 26 + 隔离 quarantined 4" in refreshed_city.output
+    assert (
+        "读入 read 45 = 接受 accepted 26 + 隔离 quarantined 4 + 跳过 skipped 15"
+        in refreshed_city.output
+    )
     assert "损坏的文件.xlsx" in refreshed_city.output
     assert "无表头.csv" in refreshed_city.output
 
 
 def test_every_readable_file_accounts_for_every_row(refreshed_city):
     rows = refreshed_city.query(
-        "select source_file, status, error_code, rows_read, rows_accepted, rows_quarantined "
-        "from landing.load_audit order by source_file"
+        "select source_file, status, error_code, rows_read, rows_accepted, rows_quarantined,"
+        " rows_skipped from landing.load_audit order by source_file"
     )
     by_file = {row[0]: row[1:] for row in rows}
-    assert by_file["returns/东镇2025年报.csv"] == ("loaded", None, 6, 5, 1)
-    assert by_file["returns/东镇2024年报.csv"] == ("loaded", None, 4, 4, 0)
-    assert by_file["returns/西街道2025.xlsx"] == ("loaded", None, 5, 2, 3)
-    assert by_file["returns/南镇2025.csv"] == ("loaded", None, 2, 2, 0)
-    assert by_file["returns/南镇2025 更正.csv"] == ("loaded", None, 2, 2, 0)
+    # the returns end in a 合计 line, a 备注 line and a 填表人 line (a note); 西街道's
+    # workbook and the summary have fewer
+    assert by_file["returns/东镇2025年报.csv"] == ("loaded", None, 9, 5, 1, 3)
+    assert by_file["returns/东镇2024年报.csv"] == ("loaded", None, 7, 4, 0, 3)
+    assert by_file["returns/西街道2025.xlsx"] == ("loaded", None, 7, 2, 3, 2)
+    assert by_file["returns/南镇2025.csv"] == ("loaded", None, 5, 2, 0, 3)
+    assert by_file["returns/南镇2025 更正.csv"] == ("loaded", None, 5, 2, 0, 3)
     assert by_file["returns/损坏的文件.xlsx"][:2] == ("unreadable", "file_unreadable")
     assert by_file["returns/无表头.csv"][:2] == ("unreadable", "header_not_found")
-    assert by_file["summaries/甲区2025汇总.csv"] == ("loaded", None, 2, 2, 0)
-    assert by_file["reference/regions.csv"] == ("loaded", None, 6, 6, 0)
-    assert by_file["reference/targets 2025.csv"] == ("loaded", None, 3, 3, 0)
-    for _file, _status, _code, read, accepted, quarantined in rows:
-        assert read == accepted + quarantined
+    assert by_file["summaries/甲区2025汇总.csv"] == ("loaded", None, 3, 2, 0, 1)
+    assert by_file["reference/regions.csv"] == ("loaded", None, 6, 6, 0, 0)
+    assert by_file["reference/targets 2025.csv"] == ("loaded", None, 3, 3, 0, 0)
+    for _file, _status, _code, read, accepted, quarantined, skipped in rows:
+        assert read == accepted + quarantined + skipped
 
 
 def test_quarantine_names_file_row_field_and_reason(refreshed_city):

@@ -1,5 +1,6 @@
 """raw/ is read where it is: a symbolic link, to a file or a folder, is listed and refused,
-never followed (pipelines.ingest.discovery)."""
+never followed; a file outside the feed folders is listed and refused with where it belongs
+(pipelines.ingest.discovery)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.ingest import discovery, pool
+from pipelines.ingest import discovery
 from pipelines.ingest.discovery import RawPath, discover, link_digest
 from pipelines.ingest.load import ingest
 from pipelines.ingest.readers import UnreadableFile
@@ -65,12 +66,8 @@ def query(warehouse: Path, sql: str) -> list[tuple]:
         return con.execute(sql).fetchall()
 
 
-@pytest.mark.parametrize("in_processes", [False, True])
-def test_a_link_out_of_raw_is_audited_as_refused_and_not_read(
-    raw_with_links, seeds, tmp_path, monkeypatch, in_processes
-):
-    if in_processes:  # the paths travel to worker processes and are refused there
-        monkeypatch.setattr(pool, "PROCESS_MIN_FILES", 0)
+def test_a_link_out_of_raw_is_audited_as_refused_and_not_read(raw_with_links, seeds, tmp_path):
+    # the paths travel to worker processes and are refused there
     warehouse = tmp_path / "wh.duckdb"
 
     ingest(raw_with_links, warehouse, TODAY, seeds_dir=seeds)
@@ -200,3 +197,81 @@ def test_a_file_name_in_gbk_bytes_is_read_and_recorded_under_a_name_that_says_so
             "select source_file, error_code from landing.load_audit order by source_file"
         ).fetchall()
     assert audited == [(name, "no_data_rows") for name in names]
+
+
+@pytest.fixture
+def raw_with_misplaced_files(tmp_path: Path) -> Path:
+    """One return where it belongs, and four that are not: in raw/ itself, in raw/Returns/,
+    in raw/企业报表/2025/ and in raw/杂项/; raw/README.md describes the folder."""
+    raw = tmp_path / "raw"
+    returns_csv(raw / "returns" / "own.csv", 1, "本镇企业")
+    returns_csv(raw / "stray.csv", 2, "根目录企业")
+    returns_csv(raw / "Returns" / "a.csv", 3, "大写文件夹企业")
+    returns_csv(raw / "企业报表" / "2025" / "b.csv", 4, "中文文件夹企业")
+    returns_csv(raw / "杂项" / "c.csv", 5, "杂项企业")
+    (raw / "README.md").write_text("# 样本城市\n", encoding="utf-8")
+    return raw
+
+
+def test_files_outside_the_feed_folders_are_audited_as_not_read_with_where_they_belong(
+    raw_with_misplaced_files, seeds, tmp_path
+):
+    warehouse = tmp_path / "wh.duckdb"
+
+    summary = ingest(raw_with_misplaced_files, warehouse, TODAY, seeds_dir=seeds)
+
+    feeds = "raw/returns/（企业报表）、raw/summaries/（镇街汇总表）、raw/reference/（参考数据）"
+    assert query(
+        warehouse,
+        "select source_file, feed, status, error_code, message_zh, rows_read, sha256 is not null"
+        " from landing.load_audit order by source_file",
+    ) == [
+        ("Returns/a.csv", "unsorted", "unreadable", "wrong_feed_folder",
+         "文件在 raw/Returns/ 中，未读取：报表文件夹的名称是 raw/returns/，请移入该文件夹", 0, True),
+        ("returns/own.csv", "returns", "loaded", None, None, 1, True),
+        ("stray.csv", "unsorted", "unreadable", "outside_feed_folders",
+         f"文件在 raw/ 中，不在 {feeds}之中，未读取：请按种类移入其中之一", 0, True),
+        ("企业报表/2025/b.csv", "unsorted", "unreadable", "wrong_feed_folder",
+         "文件在 raw/企业报表/ 中，未读取：报表文件夹的名称是 raw/returns/，请移入该文件夹", 0, True),
+        ("杂项/c.csv", "unsorted", "unreadable", "outside_feed_folders",
+         f"文件在 raw/杂项/ 中，不在 {feeds}之中，未读取：请按种类移入其中之一", 0, True),
+    ]  # fmt: skip
+    assert query(warehouse, "select enterprise_name from landing.enterprise_returns") == [
+        ("本镇企业",)
+    ]
+    assert (summary.files_seen, summary.files_loaded, len(summary.unreadable)) == (5, 1, 4)
+    # registered by their content: told once, not every night
+    assert not ingest(raw_with_misplaced_files, warehouse, TODAY, seeds_dir=seeds).changed
+
+
+def test_a_misplaced_file_moved_into_its_feed_folder_loads(
+    raw_with_misplaced_files, seeds, tmp_path
+):
+    warehouse = tmp_path / "wh.duckdb"
+    ingest(raw_with_misplaced_files, warehouse, TODAY, seeds_dir=seeds)
+
+    (raw_with_misplaced_files / "stray.csv").rename(raw_with_misplaced_files / "returns/stray.csv")
+    ingest(raw_with_misplaced_files, warehouse, TODAY, seeds_dir=seeds)
+
+    assert query(
+        warehouse,
+        "select source_file, status from landing.load_audit where source_file like '%stray%'",
+    ) == [("returns/stray.csv", "loaded")]
+    assert query(
+        warehouse, "select enterprise_name from landing.enterprise_returns order by 1"
+    ) == [("本镇企业",), ("根目录企业",)]
+
+
+def test_hidden_files_are_read_and_only_system_and_lock_files_passed_over(tmp_path):
+    returns = tmp_path / "raw" / "returns"
+    returns_csv(returns / ".以点开头.csv", 1, "点号厂")
+    (returns / "~$东镇.xlsx").write_bytes(b"\x05user" + bytes(160))  # Excel's owner file
+    (returns / "~$大文件.xlsx").write_bytes(bytes(2048))  # too big for one: somebody's file
+    (returns / ".~lock.东镇.xlsx#").write_text("user,host,2025", encoding="utf-8")
+    (returns / "._东镇.csv").write_bytes(b"\x00\x05\x16\x07" + bytes(4092))  # macOS
+    (returns / ".DS_Store").write_bytes(bytes(6148))
+    returns_csv(returns / ".git" / "old.csv", 2, "版本库厂")  # a hidden folder: not entered
+
+    names = sorted(raw.source_file for raw in discover(tmp_path / "raw"))
+
+    assert names == ["returns/.以点开头.csv", "returns/~$大文件.xlsx"]

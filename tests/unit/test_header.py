@@ -227,6 +227,41 @@ def test_a_name_that_begins_like_a_total_is_an_enterprise_when_it_has_a_code():
     assert table.skipped == SkippedLines(totals=1, notes=1)
 
 
+def test_a_total_label_before_an_enterprise_name_is_data_even_without_a_code():
+    # Without its code the row is an enterprise with a missing code (quarantined, seen),
+    # not a total line the audit would only count.
+    table = parse_table(
+        grid(
+            f"{RETURN_HEADER}\n"
+            ",合计(宁波)信息科技有限公司,310117101000,2024,12,无\n"  # 2
+            ",小计量器具厂,310117101000,2024,5,无\n"  # 3
+            "合计,,,,17,\n"  # 4
+        ),
+        Feed.RETURNS,
+    )
+
+    assert table.data["source_row"].to_list() == [2, 3]
+    assert table.skipped == SkippedLines(totals=1)
+
+
+def test_column_numbers_and_rows_outside_every_known_column_are_counted_as_skipped():
+    table = parse_table(
+        grid(
+            f"{RETURN_HEADER},,\n"
+            "1,2,3,4,5,6,,\n"  # 2: 栏次
+            "91310117MA1J00001A,甲厂,310117101000,2024,120,无,,\n"  # 3
+            ",,,,,,,5550001\n"  # 4: only an unlabelled column holds something
+            ",,,,,,,\n"  # 5: blank, not counted
+            "91310117MA1J00002B,乙厂,310117101000,2024,5,无,,\n"  # 6
+        ),
+        Feed.RETURNS,
+    )
+
+    assert table.data["source_row"].to_list() == [3, 6]
+    assert table.skipped == SkippedLines(others=2)
+    assert table.skipped.count == 2
+
+
 def test_every_alias_holds_a_chinese_character():
     # The header scan skips rows whose cells hold none (see header._max_score).
     for feed in Feed:

@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import os
-import shutil
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import time
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
 from pipelines.ingest import load, parse, pool
-from pipelines.ingest.discovery import RawFile
-from pipelines.ingest.landing import TABLES
+from pipelines.ingest.budget import ParseBudget
+from pipelines.ingest.discovery import RawFile, RawPath
+from pipelines.ingest.pool import WorkerLost
+from pipelines.ingest.registry import file_sha256
 from pipelines.ingest.uscc import check_char
+from pipelines.ingest.validate import ValidationContext
+from pipelines.ingest.vocabulary import Feed
 
-FIXTURE_RAW = Path(__file__).parents[1] / "fixtures" / "messy_city" / "raw"
+BUDGET = ParseBudget.from_environment()
+HEADER = "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式"
 
 
 def raw_file(path: Path) -> RawFile:
-    return RawFile(path, path.name, "returns", datetime(2025, 1, 1))
+    return RawFile(RawPath(path), path.name, "returns", datetime(2025, 1, 1))
 
 
 def test_batches_are_cut_once_they_hold_enough_bytes(tmp_path, monkeypatch):
@@ -36,130 +40,107 @@ def test_batches_are_cut_once_they_hold_enough_bytes(tmp_path, monkeypatch):
     assert batches == [["a", "gone", "b", "c"], ["d"], ["e"]]
 
 
-def test_results_come_in_order_with_few_waiting():
-    submitted = []
-
-    def work(item: int) -> int:
-        return item * 10
-
-    class Recording(ThreadPoolExecutor):
-        def submit(self, fn, *args):
-            submitted.append(args[0])
-            return super().submit(fn, *args)
-
-    with Recording(max_workers=2) as workers:
-        results = []
-        for result in pool.in_order(workers, work, range(8)):
-            # never more than one result per worker waiting beyond the one taken
-            assert len(submitted) - len(results) <= pool.WORKERS + 1
-            results.append(result)
-
-    assert results == [item * 10 for item in range(8)]
-
-
-def landing_rows(warehouse: Path) -> dict[str, list[tuple]]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        return {
-            table: con.sql(
-                f"select * exclude (load_id{', loaded_at' if table == 'load_audit' else ''}) "
-                f"from landing.{table} order by all"
-            ).fetchall()
-            for table in TABLES
-        }
-
-
-def test_worker_processes_load_what_threads_load(tmp_path, monkeypatch):
-    raw = tmp_path / "raw"
-    shutil.copytree(FIXTURE_RAW, raw)
-    monkeypatch.setattr(pool, "BATCH_BYTES", 1)  # one file per batch: several batches
-
-    threads = load.ingest(raw, tmp_path / "threads.duckdb", date(2026, 3, 31), full=True)
-    monkeypatch.setattr(pool, "PROCESS_MIN_FILES", 0)
-    processes = load.ingest(raw, tmp_path / "processes.duckdb", date(2026, 3, 31), full=True)
-
-    assert processes.lines() == threads.lines()
-    assert landing_rows(tmp_path / "processes.duckdb") == landing_rows(tmp_path / "threads.duckdb")
-
-
 def test_a_sheet_that_fails_validation_fails_alone(tmp_path, monkeypatch):
     returns = tmp_path / "raw" / "returns"
     returns.mkdir(parents=True)
-    header = "统一社会信用代码,企业名称,所属镇街代码,报告期,职工人数,建会形式"
+    header = HEADER
     for serial, name in enumerate(["甲厂", "炸", "乙厂"]):
         body = f"91310117MA1J{serial:05d}"
         row = f"{body}{check_char(body)},{name},310117101000,2025,5,无"
         (returns / f"{serial}.csv").write_text(f"{header}\n{row}\n", encoding="utf-8")
     validate_tables = parse.validate_tables
 
-    def fussy(feed, tables, context):
+    def fussy(feed, tables, context, sheets):
         if any("炸" in table["enterprise_name"].to_list() for table in tables):
             raise ValueError("boom")
-        return validate_tables(feed, tables, context)
+        return validate_tables(feed, tables, context, sheets)
 
     monkeypatch.setattr(parse, "validate_tables", fussy)
-    seeds = tmp_path / "seeds"
-    seeds.mkdir()
-    (seeds / "regions.csv").write_text(
-        "region_code,region_name,region_level,parent_code\n310117101000,东镇,town,\n",
-        encoding="utf-8",
-    )
-    warehouse = tmp_path / "wh.duckdb"
-    load.ingest(tmp_path / "raw", warehouse, date(2026, 3, 31), seeds_dir=seeds, full=True)
+    files = [raw_file(returns / f"{serial}.csv") for serial in range(3)]
+    context = ValidationContext(frozenset({"310117101000"}), date(2026, 3, 31))
 
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        audit = con.sql(
-            "select source_file, status, error_code, rows_read, rows_accepted "
-            "from landing.load_audit order by source_file"
-        ).fetchall()
-        accepted = con.sql("select count(*) from landing.enterprise_returns").fetchall()
-    assert audit == [
-        ("returns/0.csv", "loaded", None, 1, 1),
-        ("returns/1.csv", "unreadable", "file_unreadable", 0, 0),
-        ("returns/2.csv", "loaded", None, 1, 1),
+    batch = parse.load_batch(files, {Feed.RETURNS: context}, {})
+
+    audit = [
+        (o.raw.source_file, s.error_code, s.rows_read, s.rows_accepted)
+        for o in batch.outcomes
+        for s in o.sheets
     ]
-    assert accepted == [(2,)]
-
-
-def test_a_broken_pool_leaves_the_rest_to_recover_in_order():
-    class Breaking(ThreadPoolExecutor):
-        """A pool whose worker dies on item 3: that future fails, and so does every
-        submit after it, as a ProcessPoolExecutor's do."""
-
-        def __init__(self):
-            super().__init__(max_workers=2)
-            self.dead = False
-
-        def submit(self, fn, *args):
-            if self.dead:
-                raise BrokenProcessPool("dead")
-            if args[0] == 3:
-                self.dead = True
-                future: Future = Future()
-                future.set_exception(BrokenProcessPool("worker died"))
-                return future
-            return super().submit(fn, *args)
-
-    with Breaking() as workers:
-        results = list(pool.in_order(workers, lambda i: i * 10, range(7), recover=lambda i: -i))
-
-    assert results == [0, 10, 20, -3, -4, -5, -6]
+    assert audit == [
+        ("0.csv", None, 1, 1),
+        ("1.csv", "file_unreadable", 0, 0),
+        ("2.csv", None, 1, 1),
+    ]
+    assert sum(frame.height for frame in batch.frames["enterprise_returns"]) == 2
 
 
 def fine_or_abort(files: list[RawFile]) -> parse.ValidatedBatch:
-    """A parser that dies (as a C library's abort would) on 炸.csv."""
+    """A parser that dies (as a C library's abort would) on 炸.csv and hangs on 慢.csv."""
     if files[0].path.name == "炸.csv":
         os.abort()
+    if files[0].path.name == "慢.csv":
+        time.sleep(60)
     outcome = parse.FileOutcome(files[0], 1, "sha", [parse.SheetOutcome(None, rows_read=1)])
     return parse.ValidatedBatch([outcome], {})
 
 
-def test_a_file_whose_parser_dies_is_refused_and_the_others_load(tmp_path):
-    files = [raw_file(tmp_path / name) for name in ("甲.csv", "炸.csv", "乙.csv")]
+def test_files_whose_parser_dies_or_hangs_are_refused_and_the_others_load(tmp_path):
+    names = ("甲.csv", "炸.csv", "慢.csv", "乙.csv")
+    for name in names:
+        (tmp_path / name).write_text(name, encoding="utf-8")
+    files = [raw_file(tmp_path / name) for name in names]
+    budget = replace(BUDGET, max_parse_seconds=2)
 
-    recovered = load.one_by_one(fine_or_abort, files)
+    recovered = load.one_by_one(fine_or_abort, files, WorkerLost("signal SIGABRT"), budget=budget)
 
-    assert [o.raw.path.name for o in recovered.outcomes] == ["甲.csv", "炸.csv", "乙.csv"]
-    [first], [crashed], [last] = (o.sheets for o in recovered.outcomes)
+    assert [o.raw.path.name for o in recovered.outcomes] == list(names)
+    first, crashed, hung, last = (o.sheets[0] for o in recovered.outcomes)
     assert first.error_code is None and last.error_code is None
     assert crashed.error_code == "parser_crashed"
-    assert crashed.message_zh.startswith("读取此文件时解析程序异常退出（")
+    assert crashed.message_zh.startswith("读取此文件时解析程序异常退出（signal SIGABRT）")
+    assert hung.error_code == "file_over_budget"
+    assert hung.message_zh.startswith("文件超出读取上限：解析用时（秒）为 3，上限为 2。")
+    # refused files are registered by their content, so they are not tried every night
+    assert recovered.outcomes[2].sha256 == file_sha256(tmp_path / "慢.csv")
+
+
+def test_a_batch_of_one_file_is_refused_without_a_second_try(tmp_path):
+    (tmp_path / "炸.csv").write_text("x", encoding="utf-8")
+    lost = WorkerLost("max_parse_memory_mb 2,048", "max_parse_memory_mb", 2048)
+
+    def never(files):
+        raise AssertionError("tried again")
+
+    [outcome] = load.one_by_one(
+        never, [raw_file(tmp_path / "炸.csv")], lost, budget=BUDGET
+    ).outcomes
+
+    assert outcome.sheets[0].message_en == (
+        "the file exceeds a parsing limit: max_parse_memory_mb is 2,048, the limit is 1,024"
+    )
+
+
+def test_a_load_whose_workers_go_over_the_memory_limit_refuses_each_file(tmp_path, monkeypatch):
+    """Through ingest, with a limit no worker can keep (importing Polars alone takes more):
+    every file is refused, naming the limit; the load itself ends normally."""
+    returns = tmp_path / "raw" / "returns"
+    returns.mkdir(parents=True)
+    for serial in range(2):
+        body = f"91310117MA1J{serial:05d}"
+        row = f"{body}{check_char(body)},甲厂,310117101000,2025,5,无"
+        (returns / f"{serial}.csv").write_text(f"{HEADER}\n{row}\n", encoding="utf-8")
+    monkeypatch.setenv("GONGHUI_MAX_PARSE_MEMORY_MB", "40")
+    warehouse = tmp_path / "wh.duckdb"
+
+    summary = load.ingest(tmp_path / "raw", warehouse, date(2026, 3, 31))
+
+    assert (summary.files_loaded, len(summary.unreadable)) == (0, 2)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        audit = con.sql(
+            "select source_file, error_code, message_zh like '文件超出读取上限：解析占用内存（MiB）为 %'"
+            " from landing.load_audit order by source_file"
+        ).fetchall()
+    assert audit == [
+        ("returns/0.csv", "file_over_budget", True),
+        ("returns/1.csv", "file_over_budget", True),
+    ]

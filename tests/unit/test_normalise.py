@@ -356,6 +356,20 @@ def test_text_is_trimmed_but_not_folded():
     assert normalise_text("   ") == ok(None)
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("甲机械\n有限公司", "甲机械有限公司"),  # Alt+Enter inside a cell
+        ("甲机械 \r\n 有限公司", "甲机械有限公司"),
+        ("ABC\nTrading有限公司", "ABC Trading有限公司"),
+        ("甲厂\n(一分厂)", "甲厂 (一分厂)"),
+        ("甲厂\n", "甲厂"),
+    ],
+)
+def test_a_line_break_inside_a_name_is_taken_out(text, name):
+    assert normalise_text(text) == ok(name)
+
+
 @pytest.mark.parametrize("error", sorted(EXCEL_ERRORS))
 @pytest.mark.parametrize("kind", list(Kind))
 def test_excel_errors_are_refused_by_every_kind(kind, error):

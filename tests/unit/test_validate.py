@@ -11,6 +11,7 @@ from pipelines.ingest import landing, reasons
 from pipelines.ingest.validate import (
     QUARANTINE_SCHEMA,
     TABLE,
+    SheetOf,
     ValidationContext,
     ValidationResult,
     validate,
@@ -677,6 +678,25 @@ def test_tables_validated_together_come_out_as_each_alone():
         (0, 6, "count_unparseable"),
         (1, 5, "uscc_bad_check_char"),
     ]
+
+
+def test_the_sheets_of_one_workbook_are_checked_for_duplicates_together():
+    """A hidden 备份 sheet holding a copy of the data sheet is no second return: its rows
+    are duplicates of the first sheet's, named so. Another file's same key is not."""
+    data_sheet = table([ret(), ret(uscc=GOOD_2)])
+    backup = table([ret(uscc=GOOD_2), ret()])
+    other_file = table([ret()])
+    sheets = [SheetOf(0, "报表"), SheetOf(0, "备份"), SheetOf(1, None)]
+
+    result = validate_tables(Feed.RETURNS, [data_sheet, backup, other_file], CONTEXT, sheets)
+
+    assert result.accepted.select(TABLE, "source_row").rows() == [(0, 4), (0, 5), (2, 4)]
+    assert result.quarantine.select(TABLE, "source_row", "reason_code", "message_zh").rows() == [
+        (1, 4, "duplicate_in_workbook",
+         "与本文件工作表“报表”第5行重复（统一社会信用代码和报告期相同），以该行为准"),
+        (1, 5, "duplicate_in_workbook",
+         "与本文件工作表“报表”第4行重复（统一社会信用代码和报告期相同），以该行为准"),
+    ]  # fmt: skip
 
 
 @settings(max_examples=40, deadline=None)

@@ -24,8 +24,10 @@ final as (
         rows_accepted,
         rows_quarantined,
         rows_with_field_issues,
+        rows_skipped,
         total_lines,
         note_lines,
+        other_lines,
         unknown_columns,
         loaded_at
 

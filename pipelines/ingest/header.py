@@ -5,8 +5,8 @@ over two merged rows ("集体合同" over "签订日期 | 到期日期"), then d
 notes. The header is the row (or pair of rows) whose cells match the most distinct
 canonical fields of the feed; everything above it is ignored, and below it blank rows are
 passed over, and total lines (a total label, no code, no enterprise name), note lines, the
-row of column numbers and rows with nothing in any recognised column are passed over and
-counted; rows after a note are data like any other.
+row of column numbers, a repeated header and rows with nothing in any recognised column are
+passed over and counted; rows after a note are data like any other.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from pipelines.ingest.vocabulary import (
     fold_header,
     header_keys,
 )
+from pipelines.ingest.xlsx_cells import Merged
 
 HEADER_SCAN_ROWS = 60
 # One matching cell could be a coincidence (a title that happens to read "年度").
@@ -71,7 +72,7 @@ class Column:
 class SkippedLines(NamedTuple):
     """Lines below a header that hold something but are not data, by kind: total lines,
     note lines, and others (the row of column numbers under a statistical form's header,
-    rows with cells only in columns no field was recognised in)."""
+    a repeated header, rows with cells only in columns no field was recognised in)."""
 
     totals: int = 0
     notes: int = 0
@@ -105,17 +106,23 @@ class ParsedTable:
 
 
 def parse_table(
-    grid: pl.DataFrame, feed: Feed, taught: Mapping[str, str] | None = None
+    grid: pl.DataFrame,
+    feed: Feed,
+    taught: Mapping[str, str] | None = None,
+    merged: Sequence[Merged] = (),
 ) -> ParsedTable:
     """Header, column mapping and data rows of a grid for one feed; `taught` are the headers
-    the federation taught for it (folded header → field).
+    the federation taught for it (folded header → field); `merged` the sheet's merged ranges
+    (a town code merged down over its enterprises' rows is each row's town code).
 
     Raises UnreadableFile("header_not_found") when no row looks like the feed's header.
     """
     header_rows, columns = find_header(grid, feed, taught)
     fields = {column.field for column in columns}
     missing = tuple(f for f in FIELDS_BY_FEED[feed] if f.required and f.name not in fields)
-    data, skipped = _data_rows(grid, header_rows[-1], columns)
+    data, skipped = _data_rows(
+        _filled_down(grid, header_rows[-1], merged), header_rows[-1], columns
+    )
     return ParsedTable(feed, header_rows, columns, data, missing, skipped)
 
 
@@ -291,9 +298,10 @@ def _data_rows(
     has_any = pl.any_horizontal(pl.col(cell).is_not_null() for cell in cells)
     # a note is passed over, never the rows below it (补报企业 come after a note)
     marked = pl.col("row").is_in(totals) | pl.col("row").is_in(notes)
-    kept = has_data & ~marked
-    unlabelled = body.select((has_any & ~has_data & ~marked).sum()).item()
-    skipped = SkippedLines(totals=len(totals), notes=len(notes), others=numbering + unlabelled)
+    repeated = _repeats_header(grid, header_row, mapped)
+    kept = has_data & ~marked & ~repeated
+    others = body.select(((has_any & ~has_data & ~marked) | (has_data & repeated)).sum()).item()
+    skipped = SkippedLines(totals=len(totals), notes=len(notes), others=numbering + others)
     return (
         body.lazy()
         .filter(kept)
@@ -304,6 +312,48 @@ def _data_rows(
         )
         .collect()
     ), skipped
+
+
+def _filled_down(grid: pl.DataFrame, header_row: int, merged: Sequence[Merged]) -> pl.DataFrame:
+    """The grid with the value of each range merged down over data rows (below the header)
+    in every row of the range, as the clerk sees it. Only the range's first column is
+    filled: a range merged across columns is a wide cell, not a value for each column."""
+    downward = [
+        m for m in merged if m[0] > header_row and m[2] > m[0] and f"c{m[1]}" in grid.columns
+    ]
+    if not downward:
+        return grid
+    tops = {(r1, c1) for r1, c1, _, _ in downward}
+    top_rows = grid.filter(pl.col("row").is_in([r for r, _ in tops])).iter_rows()
+    by_row = {row[0]: row for row in top_rows}  # the grid's columns: row, c1, c2, …
+    value = {(r, c): by_row[r][c] for r, c in tops if r in by_row}
+    fills: dict[str, tuple[list[int], list[str]]] = {}
+    for r1, c1, r2, _ in downward:
+        if (text := value.get((r1, c1))) is None:
+            continue
+        rows_of, texts = fills.setdefault(f"c{c1}", ([], []))
+        rows_of.extend(range(r1 + 1, r2 + 1))
+        texts.extend([text] * (r2 - r1))
+    for cell, (rows_of, texts) in fills.items():
+        fill = pl.DataFrame(
+            {"row": rows_of, "__fill": texts}, schema={"row": pl.Int64, "__fill": pl.String}
+        )
+        grid = (
+            grid.join(fill.unique("row", keep="first"), on="row", how="left", maintain_order="left")
+            .with_columns(pl.coalesce(cell, "__fill").alias(cell))
+            .drop("__fill")
+        )
+    return grid
+
+
+def _repeats_header(grid: pl.DataFrame, header_row: int, mapped: list[Column]) -> pl.Expr:
+    """A row that repeats the header (a second export pasted below the first, a header
+    printed on every page): most of its recognised columns hold their own header text."""
+    header = grid.filter(pl.col("row") == header_row).row(0, named=True)
+    same = [pl.col(c.cell) == header[c.cell] for c in mapped if header.get(c.cell)]
+    if len(same) < MIN_HEADER_FIELDS:
+        return pl.lit(False)
+    return pl.sum_horizontal(s.fill_null(False) for s in same) * 2 > len(same)
 
 
 def _total_and_note_rows(

@@ -74,7 +74,7 @@ def ingest(
         return ValidationContext(codes, today, known_kpis, kpi_names)
 
     budget = ParseBudget.from_environment()
-    with WorkerPool(budget) as pool:
+    with WorkerPool(budget, start=len(plan.parse)) as pool:
         reference_files = [f for f in plan.parse if f.folder == "reference"]
         unparsed = functools.partial(refused_unparsed, budget=budget)
         references = list(pool.in_order(parse_file, reference_files, recover=unparsed))

@@ -136,7 +136,7 @@ def _parse_sheets(
                 table = parse_reference(sheet.grid)
             else:
                 feed = FOLDER_FEED[folder]
-                table = parse_table(sheet.grid, feed, taught.get(feed))
+                table = parse_table(sheet.grid, feed, taught.get(feed), sheet.merged)
         except UnreadableFile as error:
             first_error = first_error or error
             continue

@@ -20,7 +20,14 @@ import fastexcel
 import polars as pl
 
 from pipelines.ingest.budget import ParseBudget
-from pipelines.ingest.xlsx_cells import Overrides, cell_overrides, column_number, sheet_paths
+from pipelines.ingest.xlsx_cells import (
+    Merged,
+    Overrides,
+    SheetExtras,
+    column_number,
+    sheet_extras,
+    sheet_paths,
+)
 
 CSV_SUFFIXES = frozenset({".csv"})
 XLSX_SUFFIXES = frozenset({".xlsx", ".xlsm"})
@@ -70,6 +77,7 @@ class UnreadableFile(Exception):
 class Sheet:
     name: str | None  # None for CSV
     grid: pl.DataFrame
+    merged: tuple[Merged, ...] = ()  # an XLSX sheet's merged ranges, in the grid's columns
 
 
 def read_file(
@@ -263,7 +271,7 @@ def read_xlsx_bytes(data: bytes, budget: ParseBudget | None = None) -> list[Shee
     if not data.startswith(_ZIP_MAGIC):
         raise UnreadableFile("file_unreadable", "不是 XLSX 文件 not an XLSX (zip) file")
     check_workbook(data, budget or ParseBudget.from_environment())
-    overrides = cell_overrides(data)
+    extras = sheet_extras(data)
     try:
         reader = fastexcel.read_excel(data)
         sheets = []
@@ -271,8 +279,9 @@ def read_xlsx_bytes(data: bytes, budget: ParseBudget | None = None) -> list[Shee
             # skip_rows=0: without it calamine drops leading blank rows and the
             # row numbers shift.
             sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
-            frame = _override(sheet.to_polars(), overrides.get(name, {}))
-            sheets.append(Sheet(name, _finish(frame, excel=True)))
+            overrides, merged = extras.get(name, SheetExtras({}, ()))
+            frame = _override(sheet.to_polars(), overrides)
+            sheets.append(Sheet(name, _finish(frame, excel=True), merged))
     except fastexcel.FastExcelError as error:  # its message is the library's, not a clerk's
         raise UnreadableFile(
             "file_unreadable", "XLSX 文件已损坏 the XLSX file is damaged"
@@ -293,7 +302,7 @@ def check_workbook(data: bytes, budget: ParseBudget) -> None:
     cells or columns than it allows (a stray cell at XFD1048576), or that holds a text
     longer than a cell may be, before the XLSX reader lays out its grid.
 
-    Best effort like cell_overrides: a workbook this cannot open is left to the reader,
+    Best effort like sheet_extras: a workbook this cannot open is left to the reader,
     which says what is wrong with it.
     """
     try:

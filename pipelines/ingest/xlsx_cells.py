@@ -1,5 +1,5 @@
 """What calamine does not show about XLSX cells: error values, percent formats, formulas
-never calculated and numbers too long for a float.
+never calculated, numbers too long for a float, and merged cells.
 
 calamine (through fastexcel) returns an error cell (#DIV/0!, #N/A) as an empty cell, and
 a cell formatted as percent as its stored number: 100% arrives as "1", which the percent
@@ -11,6 +11,9 @@ read as an empty cell, i.e. 0; it is returned as its formula ("=E2*0.9"), which 
 normalisers refuse as `formula_not_calculated`. A number of 16 digits or more (an 18-digit
 credit code typed into a General cell) has lost its last digits to floating point; it is
 returned as Excel shows it ("9.13302E+17"), never as digits that look like a code.
+A merged range (<mergeCell ref="C4:C23"/>) holds its value in its first cell only; the
+ranges are returned so that the reader of the table can give the value to every row the
+clerk sees it on.
 
 Kept cheap for large files: a sheet's XML is only searched (no DOM), error cells only
 when the literal `t="e"` occurs, and percent cells only when the workbook's styles define
@@ -24,6 +27,7 @@ import re
 import zipfile
 from decimal import Decimal, InvalidOperation
 from posixpath import join, normpath
+from typing import NamedTuple
 from xml.etree import ElementTree
 
 # Built-in number formats 9 (0%) and 10 (0.00%).
@@ -43,14 +47,23 @@ _REF = re.compile(rb"([A-Z]{1,3})(\d+)")
 _LITERAL = re.compile(r'"[^"]*"|\\.')
 
 Overrides = dict[tuple[int, int], str]  # (Excel row, 1-based column) → text
+# A merged range: first row, first column, last row, last column (columns as in Overrides).
+Merged = tuple[int, int, int, int]
+_MERGE = re.compile(rb'<mergeCell\s+ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
 
-def cell_overrides(data: bytes) -> dict[str, Overrides]:
+class SheetExtras(NamedTuple):
+    overrides: Overrides
+    merged: tuple[Merged, ...]
+
+
+def sheet_extras(data: bytes) -> dict[str, SheetExtras]:
     """Per sheet name, the cells whose text differs from what calamine returns, keyed by
-    (Excel row, column number counted from calamine's first column, 1-based).
+    (Excel row, column number counted from calamine's first column, 1-based), and the
+    sheet's merged ranges in the same coordinates. Sheets with neither are left out.
 
-    Best effort: an XLSX this module cannot make sense of yields no overrides, and the
-    cells are read as calamine reads them.
+    Best effort: an XLSX this module cannot make sense of yields nothing, and the cells
+    are read as calamine reads them.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -58,13 +71,27 @@ def cell_overrides(data: bytes) -> dict[str, Overrides]:
             out = {}
             for name, path in sheet_paths(archive).items():
                 xml = archive.read(path)
-                overrides = _scan(xml, percent_styles)
-                if overrides:
+                overrides, merged = _scan(xml, percent_styles), _merged(xml)
+                if overrides or merged:
                     shift = _first_column(xml) - 1
-                    out[name] = {(row, col - shift): text for (row, col), text in overrides.items()}
+                    out[name] = SheetExtras(
+                        {(row, col - shift): text for (row, col), text in overrides.items()},
+                        tuple((r1, c1 - shift, r2, c2 - shift) for r1, c1, r2, c2 in merged),
+                    )
             return out
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, ValueError):
         return {}
+
+
+def _merged(xml: bytes) -> list[Merged]:
+    """The merged ranges, listed after the sheet's data (<mergeCells>)."""
+    at = xml.rfind(b"<mergeCells")
+    if at == -1:
+        return []
+    return [
+        (int(r1), column_number(c1.decode()), int(r2), column_number(c2.decode()))
+        for c1, r1, c2, r2 in _MERGE.findall(xml, at)
+    ]
 
 
 def column_number(letters: str) -> int:

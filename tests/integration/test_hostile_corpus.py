@@ -111,6 +111,8 @@ CASES: dict[str, Expected] = {
     "工作簿却名为.csv": Expected(LOADED, rows=(1, 1, 0)),
     "文本却名为.xlsx": Expected(LOADED, rows=(1, 1, 0)),
     "~$波浪号开头的报表.xlsx": Expected(LOADED, rows=(1, 1, 0)),
+    # a town code and period merged down over the town's rows: each row's
+    "合并单元格跨数据行.xlsx": Expected(LOADED, rows=(3, 3, 0)),
 }
 # fmt: on
 
@@ -195,6 +197,14 @@ def test_formulas_take_the_value_excel_cached(tmp_path):
 def test_hidden_rows_are_read_like_the_others(tmp_path):
     names = returns_of(tmp_path, "隐藏行.xlsx", "enterprise_name")
     assert ("甲镇服装厂",) in names
+
+
+def test_cells_merged_down_give_every_row_their_value(tmp_path):
+    assert returns_of(tmp_path, "合并单元格跨数据行.xlsx", "source_row, region_code, period") == [
+        (3, "980101001000", "2025-12"),
+        (4, "980101001000", "2025-12"),
+        (5, "980101001000", "2025-12"),
+    ]
 
 
 def test_the_data_sheet_is_found_among_others(tmp_path):

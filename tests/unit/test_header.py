@@ -262,6 +262,22 @@ def test_column_numbers_and_rows_outside_every_known_column_are_counted_as_skipp
     assert table.skipped.count == 2
 
 
+def test_a_repeated_header_is_skipped_and_counted():
+    # a second export pasted below the first: its header is no enterprise
+    table = parse_table(
+        grid(
+            f"{RETURN_HEADER}\n"
+            "91310117MA1J00001A,甲厂,310117101000,2024,120,无\n"  # 2
+            f"{RETURN_HEADER}\n"  # 3
+            "91310117MA1J00002B,乙厂,310117101000,2024,5,无\n"  # 4
+        ),
+        Feed.RETURNS,
+    )
+
+    assert table.data["source_row"].to_list() == [2, 4]
+    assert table.skipped == SkippedLines(others=1)
+
+
 def test_every_alias_holds_a_chinese_character():
     # The header scan skips rows whose cells hold none (see header._max_score).
     for feed in Feed:

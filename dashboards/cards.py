@@ -13,6 +13,7 @@ from dashboards.formatting import (
     fmt_enterprises,
     fmt_kpi_value,
     fmt_persons,
+    fmt_still_needed,
     fmt_value,
 )
 
@@ -36,12 +37,16 @@ def _card(definition: dict, row: dict | None) -> None:
         st.caption("本报告期无数据")
         return
     target = row["target"]
-    # delta_color "normal" colours a string delta by its sign: "-…" red, "+…" green.
+    # The delta is the distance to the target, not a trend: no arrow, and what it takes to
+    # close it beside it. delta_color "normal" colours it by its sign: "-…" red, "+…" green.
+    needed = fmt_still_needed(row.get("still_needed"), definition)
     st.metric(
         definition["name_zh"],
         fmt_kpi_value(row, unit),
         delta=None if target is None else fmt_change(row["gap"], unit),
         delta_color="normal",
+        delta_arrow="off",
+        delta_description=None if target is None else "，".join(filter(None, ["距目标", needed])),
         border=True,
         help=(
             f"{definition['numerator_zh']} {fmt_count(row['numerator'], definition['numerator_zh'])}"

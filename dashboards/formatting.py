@@ -116,6 +116,16 @@ def fmt_count(value: float | None, label_zh: str | None = None) -> str:
     return _fmt_count(value, count_suffix(label_zh))
 
 
+def fmt_still_needed(still_needed: int | None, definition: dict) -> str | None:
+    """What a rate below its target still needs, as a leader says it: "还需新建会 17 家",
+    "还需发展会员 1,234 人"; None when it is met (0) or has no target."""
+    if _missing(still_needed) or still_needed <= 0:
+        return None
+    action = definition.get("still_needed_zh") or ""
+    unit = definition.get("numerator_unit_zh") or ""
+    return f"还需{action} {int(still_needed):,} {unit}"
+
+
 def fmt_attained(gap: float | None) -> str:
     """✓ when the target is met (gap ≥ 0), ✗ when not, — without a target."""
     if _missing(gap):

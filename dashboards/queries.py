@@ -15,10 +15,11 @@ from pipelines.warehouse import run_log as pipeline_run_log
 
 
 def kpi_definitions() -> pl.DataFrame:
-    """kpi, name_zh, name_en, unit, numerator_zh, denominator_zh, by sort_order."""
+    """kpi, name_zh, name_en, unit, numerator_zh, denominator_zh, still_needed_zh,
+    numerator_unit_zh, by sort_order."""
     return query(
-        "select kpi, name_zh, name_en, unit, numerator_zh, denominator_zh"
-        " from kpi_definitions order by sort_order, kpi"
+        "select kpi, name_zh, name_en, unit, numerator_zh, denominator_zh, still_needed_zh,"
+        " numerator_unit_zh from kpi_definitions order by sort_order, kpi"
     )
 
 

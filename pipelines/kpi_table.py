@@ -56,6 +56,7 @@ class Kpi:
     denominator_zh: str | None = None
     summary: Summary | None = None
     needs_previous_period: bool = False
+    still_needed_zh: str | None = None  # rates: "新建会" in "还需新建会 17 家"
     inputs: tuple[str, ...] = ()  # return fields; an enterprise missing one has not reported it
 
 

@@ -1,4 +1,5 @@
-"""排名: regions ranked on a KPI the leader picks, weakest first, with a jump to drill-down."""
+"""排名: regions on a KPI the leader picks, farthest below target first (or by value), how
+many miss the target and what they still need, with a jump to drill-down."""
 
 import polars as pl
 import streamlit as st
@@ -6,7 +7,7 @@ import streamlit as st
 from dashboards import queries
 from dashboards.context import context, go_to_region
 from dashboards.formatting import fmt_period, fmt_value, plain
-from dashboards.ranking import pick_kpi, render_ranking
+from dashboards.ranking import pick_kpi, render_ranking, unmet_headline
 from dashboards.regions import LEVEL_ZH, by_code, children
 
 ctx = context()
@@ -25,22 +26,28 @@ with left:
     scope = st.radio(
         "范围", list(scopes), format_func=scopes.__getitem__, key="ranking_scope", horizontal=True
     )
+ORDERS = {"gap": "距目标最远在前", "low": "由低到高", "high": "由高到低"}
 with right:
-    weakest = st.radio(
-        "排序", [True, False], key="ranking_weakest", horizontal=True,
-        format_func=lambda w: "由低到高（薄弱在前）" if w else "由高到低",
-    )  # fmt: skip
+    order = st.radio(
+        "排序", list(ORDERS), key="ranking_order", horizontal=True, format_func=ORDERS.__getitem__
+    )
 
 if scope == "parent":
     rows = queries.children_kpi(parent.code, period, kpi)
-    rows = rows.reverse() if weakest else rows
     label, rank_column = LEVEL_ZH["town"], "rank_in_parent"
 else:
-    rows = queries.level_ranking(scope, period, kpi, weakest)
+    rows = queries.level_ranking(scope, period, kpi, weakest_first=True)
     rows = rows.drop("district_name") if scope == "district" else rows
     label, rank_column = LEVEL_ZH[scope], "rank_overall"
+# targets differ by district: the farthest below its own target first, then by value
+by = ["gap", "value", "region_code"] if order == "gap" else ["value", "region_code"]
+rows = rows.sort(by, descending=order == "high", nulls_last=True)
 
 st.subheader(f"{scopes[scope]}　{definition['name_zh']}　{fmt_period(period)}")
+if headline := unmet_headline(rows, definition, label):
+    st.markdown(headline)
+if st.checkbox("只看未达标", key="ranking_unmet"):
+    rows = rows.filter(pl.col("gap") < 0)
 ranked = rows.filter(pl.col("value").is_not_null())
 if ranked.height:
     bottom = ranked.sort("value", "region_code").head(3)

@@ -17,7 +17,7 @@ KPI_COLUMNS = (
     "region_code, region_name, region_level, period, kpi, numerator, denominator, "
     "round(value, 2) as value, reported_enterprises, in_scope_enterprises, "
     "in_scope_enterprises - reported_enterprises as unreported_enterprises, "
-    "target, round(gap, 2) as gap, "
+    "target, round(gap, 2) as gap, still_needed, "
     "round(value_last_year, 2) as value_last_year, round(yoy_change, 2) as yoy_change"
 )
 

@@ -116,7 +116,8 @@ def _definition(label: tuple) -> tuple:
         code, name_zh, name_en, unit, sort_order, kpi.population,
         kpi.numerator.measure, kpi.numerator.filter,
         denominator and denominator.measure, denominator and denominator.filter,
-        kpi.bounded, numerator_zh, denominator_zh, kpi.description, ",".join(kpi.inputs),
+        kpi.bounded, numerator_zh, denominator_zh, kpi.description, kpi.still_needed_zh,
+        "家" if kpi.numerator.measure == "enterprises" else "人", ",".join(kpi.inputs),
     )  # fmt: skip
 
 
@@ -202,9 +203,9 @@ def write_snapshot(publish_dir: Path, name: str, published_at: datetime, town_co
         " unit varchar, sort_order integer, population varchar, numerator_measure varchar,"
         " numerator_filter varchar, denominator_measure varchar, denominator_filter varchar,"
         " bounded boolean, numerator_zh varchar, denominator_zh varchar, description varchar,"
-        " inputs varchar)"
+        " still_needed_zh varchar, numerator_unit_zh varchar, inputs varchar)"
     )
-    marks = ", ".join("?" * 15)
+    marks = ", ".join("?" * 17)
     con.executemany(f"insert into kpi_definitions values ({marks})", KPI_DEFINITIONS)
     con.execute(
         "create temp table kpi_values (region_code varchar, period varchar, kpi varchar,"
@@ -223,6 +224,9 @@ def write_snapshot(publish_dir: Path, name: str, published_at: datetime, town_co
                 d.name_zh as kpi_name_zh, v.numerator, v.denominator, v.value,
                 v.reported_enterprises, v.in_scope_enterprises, v.target,
                 v.value - v.target as gap,
+                case when v.denominator > 0 and v.target is not null then cast(greatest(0,
+                    ceil(round(v.target * v.denominator / 100.0 - v.numerator, 6))) as bigint)
+                end as still_needed,
                 ly.value as value_last_year,
                 v.value - ly.value as yoy_change
             from kpi_values as v

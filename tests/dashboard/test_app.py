@@ -40,6 +40,9 @@ def test_city_card_shows_rate_target_gap_and_change_on_last_year(app_path):
     assert org.value == "96.2%"
     assert org.delta == "+1.2个百分点"
     assert org.proto.color == MetricProto.MetricColor.GREEN
+    # the distance to the target, not a trend: no arrow; met, so nothing still needed
+    assert org.proto.delta_description == "距目标"
+    assert org.proto.direction == MetricProto.MetricDirection.NONE
     assert "目标 95.0%　·　同比 +2.2个百分点" in captions(at)
     assert org.help == "已建会企业数 404家 ÷ 企业数 420家"
 
@@ -51,6 +54,8 @@ def test_card_below_target_is_red(app_path):
     assert membership.value == "94.3%"
     assert membership.delta == "-0.7个百分点"
     assert membership.proto.color == MetricProto.MetricColor.RED
+    # 95% of the city's 14,000 employees is 13,300 members: 100 more than its 13,200
+    assert membership.proto.delta_description == "距目标，还需发展会员 100 人"
 
 
 @pytest.mark.usefixtures("snapshot")
@@ -107,11 +112,12 @@ def test_city_ranks_its_districts(app_path):
 
     frame = at.dataframe[0].value
     assert list(frame.columns) == [
-        "排名", "区（县）", "工会组建率", "目标", "差距", "达标", "已建会企业数", "企业数",
+        "排名", "区（县）", "工会组建率", "目标", "差距", "达标", "还需新建会", "已建会企业数",
+        "企业数",
     ]  # fmt: skip
     assert ranking_rows(at) == [
-        ["1", "海曙区", "97.0%", "95.0%", "+2.0个百分点", "✓", "97家", "100家"],
-        ["2", "奉化区", "95.9%", "95.0%", "+0.9个百分点", "✓", "307家", "320家"],
+        ["1", "海曙区", "97.0%", "95.0%", "+2.0个百分点", "✓", "0家", "97家", "100家"],
+        ["2", "奉化区", "95.9%", "95.0%", "+0.9个百分点", "✓", "0家", "307家", "320家"],
     ]
 
 
@@ -124,8 +130,8 @@ def test_district_shows_its_towns_ranked(app_path):
     assert metric(at, "工会组建率").value == "95.9%"
     assert "奉化区各镇街排名" in [s.value for s in at.subheader]
     assert ranking_rows(at) == [
-        ["1", "锦屏街道", "98.0%", "95.0%", "+3.0个百分点", "✓", "196家", "200家"],
-        ["2", "溪口镇", "92.5%", "95.0%", "-2.5个百分点", "✗", "111家", "120家"],
+        ["1", "锦屏街道", "98.0%", "95.0%", "+3.0个百分点", "✓", "0家", "196家", "200家"],
+        ["2", "溪口镇", "92.5%", "95.0%", "-2.5个百分点", "✗", "3家", "111家", "120家"],
     ]
 
 

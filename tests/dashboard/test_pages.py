@@ -51,12 +51,22 @@ def test_ranking_lists_every_town_city_wide_weakest_first(snapshot):
     assert "**最薄弱的3个镇街：** 溪口镇（92.5%）、鼓楼街道（97.0%）、锦屏街道（98.0%）" in [
         m.value for m in at.markdown
     ]
+    # 溪口镇 111 of 120: 95% is 114, 3 more; the others are above their 95%
+    assert table["还需新建会"].to_list() == ["3家", "0家", "0家"]
+    assert "**1/3 个镇街未达标**，合计还需新建会 3 家" in [m.value for m in at.markdown]
+
+
+def test_ranking_can_show_only_the_regions_below_target(snapshot):
+    at = open_page(login("lingdao"), "ranking")
+    ok(at.checkbox(key="ranking_unmet").check().run())
+
+    assert frame(at)["镇街"].to_list() == ["溪口镇"]
 
 
 def test_ranking_by_district_best_first_on_another_kpi(snapshot):
     at = open_page(login("lingdao"), "ranking")
     at.radio(key="ranking_scope").set_value("district")
-    at.radio(key="ranking_weakest").set_value(False)
+    at.radio(key="ranking_order").set_value("high")
     ok(at.selectbox(key="ranking_kpi").set_value("membership_rate").run())
 
     table = frame(at)
@@ -68,6 +78,8 @@ def test_ranking_by_district_best_first_on_another_kpi(snapshot):
     assert table["区（县）"].to_list() == expected["region_name"].to_list()
     assert table["职工入会率"].to_list() == ["94.4%", "94.0%"]  # 8500/9000, 4700/5000
     assert table["目标"].to_list() == ["95.0%", "95.0%"]
+    assert table["还需发展会员"].to_list() == ["50人", "50人"]  # 8550 − 8500, 4750 − 4700
+    assert "**2/2 个区（县）未达标**，合计还需发展会员 100 人" in [m.value for m in at.markdown]
 
 
 def test_ranking_jumps_to_the_enterprises_of_the_weakest_town(snapshot):

@@ -231,15 +231,24 @@ def test_export_kpis_reads_back_the_mart(refreshed_city, tmp_path):
         "unreported_enterprises",
         "target",
         "gap",
+        "still_needed",
         "value_last_year",
         "yoy_change",
     ]
     assert set(frame["region_code"].cast(pl.Utf8)) == {DISTRICT_A, EAST, WEST}
     org = frame.filter((pl.col("kpi") == "org_rate") & (pl.col("region_code") == int(EAST)))
-    # 2025: E1, E2, E6 of E1–E4 and E6 have a union; 2024: E1, E2, E9 of E1, E2, E3, E9
+    # 2025: E1, E2, E6 of E1–E4 and E6 have a union; 2024: E1, E2, E9 of E1, E2, E3, E9.
+    # Still needed for 90%: 90% of 5 is 4.5, so 2 more than the 3
     assert org.select(
-        "numerator", "denominator", "value", "target", "gap", "value_last_year", "yoy_change"
-    ).row(0) == (3, 5, 60.0, 90.0, -30.0, 75.0, -15.0)
+        "numerator",
+        "denominator",
+        "value",
+        "target",
+        "gap",
+        "still_needed",
+        "value_last_year",
+        "yoy_change",
+    ).row(0) == (3, 5, 60.0, 90.0, -30.0, 2, 75.0, -15.0)
 
 
 @pytest.mark.parametrize("what", ["quarantine", "actions"])

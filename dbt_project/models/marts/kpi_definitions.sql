@@ -24,6 +24,9 @@ kpis as (
             {{ kpi_text(kpi.numerator_zh) }} as numerator_zh,
             {{ kpi_text(kpi.get('denominator_zh')) }} as denominator_zh,
             {{ kpi_text(kpi.description) }} as description,
+            {{ kpi_text(kpi.get('still_needed_zh')) }} as still_needed_zh,
+            {{ kpi_text('家' if kpi.numerator.measure == 'enterprises' else '人') }}
+                as numerator_unit_zh,
             {{ kpi_text(kpi.get('inputs', []) | join(',')) }} as inputs
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -47,6 +50,8 @@ final as (
         numerator_zh,
         denominator_zh,
         description,
+        still_needed_zh,
+        numerator_unit_zh,
         inputs
 
     from kpis

@@ -1,6 +1,7 @@
 -- One row per region, level, period and KPI: numerator, denominator, value, its coverage
 -- (reported_enterprises of in_scope_enterprises: the others have not reported an input of
--- the KPI, and are in neither numerator nor denominator), target and gap,
+-- the KPI, and are in neither numerator nor denominator), target and gap, for a rate below
+-- its target how many more enterprises or persons the numerator needs (still_needed),
 -- change on the same period last year, and rank among siblings. Each KPI of the KPI table
 -- (vars.kpis in dbt_project.yml) reads its own count columns: a rate is 100 × numerator ÷
 -- denominator (null when the denominator is 0), a KPI without a denominator is its numerator
@@ -114,6 +115,15 @@ compared as (
         valued.*,
         nearest_targets.target,
         valued.value - nearest_targets.target as gap,
+        -- 还需: the fewest enterprises or persons that must join the numerator, the
+        -- denominator as it is, for the rate to reach its target; 0 once it is met. Rounded
+        -- before ceil so that float noise (16.1% of 1,000 = 161.00000000000003) adds no one.
+        case
+            when valued.denominator > 0 and nearest_targets.target is not null
+                then cast(greatest(0, ceil(round(
+                    nearest_targets.target * valued.denominator / 100.0 - valued.numerator, 6
+                ))) as bigint)
+        end as still_needed,
         last_year.value as value_last_year,
         valued.value - last_year.value as yoy_change
 
@@ -150,6 +160,7 @@ final as (
         in_scope_enterprises,
         target,
         gap,
+        still_needed,
         value_last_year,
         yoy_change,
         case

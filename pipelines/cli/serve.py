@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,6 +26,10 @@ from pipelines import settings
 # defaults of the ports; GONGHUI_DAGSTER_PORT / GONGHUI_DASHBOARD_PORT or the options change them
 DAGSTER_PORT = 3000
 DASHBOARD_PORT = 8501
+# Where the dashboard listens: this machine only, unless GONGHUI_DASHBOARD_ADDRESS opens it to
+# the LAN (0.0.0.0, or one address of the machine).
+DASHBOARD_ADDRESS = "127.0.0.1"
+_WILDCARDS = frozenset({"0.0.0.0", "::"})  # noqa: S104 (the names of "every interface")
 # `dagster dev` stops its webserver, daemon and code server in about five seconds; whatever
 # is left after this is killed, so that all is gone within ten seconds of Ctrl-C
 GRACE_SECONDS = 7.0
@@ -36,11 +41,16 @@ def commands(dagster_port: int, dashboard_port: int) -> dict[str, list[str]]:
     """What runs, by the name the messages use. The interpreter's own modules, so that the
     programs of this environment run also when its bin/ is not on PATH."""
     python = sys.executable
+    address = os.environ.get("GONGHUI_DASHBOARD_ADDRESS") or DASHBOARD_ADDRESS
+    # Streamlit asks a web service for the machine's external IP to print an "External
+    # URL" unless it is told the address to print: it is told, so nothing calls out.
+    shown = socket.gethostname() if address in _WILDCARDS else address
     return {
         "Dagster": [python, "-m", "dagster", "dev", "-w", "workspace.yaml",
                     "-h", "127.0.0.1", "-p", str(dagster_port)],
         "仪表盘 dashboard": [python, "-m", "streamlit", "run", "dashboards/app.py",
                              "--server.port", str(dashboard_port), "--server.headless", "true",
+                             "--server.address", address, "--browser.serverAddress", shown,
                              "--browser.gatherUsageStats", "false"],
     }  # fmt: skip
 

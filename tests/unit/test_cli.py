@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+
 import polars as pl
 import pytest
 
-from pipelines.cli import main
+from pipelines.cli import main, serve
 from pipelines.exports import tables as export
 
 
@@ -42,3 +44,20 @@ def test_export_without_a_published_snapshot_says_so(tmp_path, capsys):
 def test_export_refuses_other_file_types(tmp_path):
     with pytest.raises(export.ExportError, match="只支持 .csv 或 .xlsx"):
         export.write_table(pl.DataFrame({"a": [1]}), tmp_path / "x.pdf", "x")
+
+
+def test_the_dashboard_listens_on_this_machine_only_unless_opened_to_the_lan(monkeypatch):
+    monkeypatch.delenv("GONGHUI_DASHBOARD_ADDRESS", raising=False)
+    local = serve.commands(3000, 8501)["仪表盘 dashboard"]
+    assert option(local, "--server.address") == option(local, "--browser.serverAddress")
+    assert option(local, "--server.address") == "127.0.0.1"
+
+    monkeypatch.setenv("GONGHUI_DASHBOARD_ADDRESS", "0.0.0.0")
+    lan = serve.commands(3000, 8501)["仪表盘 dashboard"]
+    assert option(lan, "--server.address") == "0.0.0.0"
+    # told what address to print, Streamlit does not ask the internet for the external IP
+    assert option(lan, "--browser.serverAddress") == socket.gethostname()
+
+
+def option(argv: list[str], name: str) -> str:
+    return argv[argv.index(name) + 1]

@@ -15,7 +15,7 @@ import polars as pl
 
 from pipelines.ingest import reasons
 from pipelines.ingest.discovery import UNSORTED, RawFile, link_digest, where_it_belongs
-from pipelines.ingest.header import ParsedTable, parse_reference, parse_table
+from pipelines.ingest.header import ParsedTable, SkippedLines, parse_reference, parse_table
 from pipelines.ingest.readers import Sheet, UnreadableFile, read_file
 from pipelines.ingest.registry import file_sha256
 from pipelines.ingest.validate import TABLE, SheetOf, ValidationContext, validate_tables
@@ -50,14 +50,8 @@ class SheetOutcome:
     rows_quarantined: int = 0
     # accepted rows with a field made unknown, capped or read to the month
     rows_with_field_issues: int = 0
-    # lines below the header passed over as not data, by kind (see header.SkippedLines)
-    total_lines: int = 0
-    note_lines: int = 0
-    other_lines: int = 0
-
-    @property
-    def rows_skipped(self) -> int:
-        return self.total_lines + self.note_lines + self.other_lines
+    # lines below the header passed over as not data, by kind
+    skipped: SkippedLines = SkippedLines()
 
     unknown_columns: tuple[str, ...] = ()
     error_code: str | None = None
@@ -198,9 +192,7 @@ def _sheet_outcome(sheet: str | None, table: ParsedTable) -> SheetOutcome:
         sheet=sheet,
         feed=table.feed,
         rows_read=table.data.height + table.skipped.count,
-        total_lines=table.skipped.totals,
-        note_lines=table.skipped.notes,
-        other_lines=table.skipped.others,
+        skipped=table.skipped,
         unknown_columns=tuple(table.unknown_columns),
     )
 

@@ -124,7 +124,8 @@ def _field_issue_note(sheet: SheetOutcome) -> str:
 
 def _skipped_note(sheet: SheetOutcome) -> str:
     """The lines passed over as not data, e.g. "（跳过 skipped: 合计 1 行，备注 2 行）"."""
-    kinds = (("合计", sheet.total_lines), ("备注", sheet.note_lines), ("其他", sheet.other_lines))
+    skipped = sheet.skipped
+    kinds = (("合计", skipped.totals), ("备注", skipped.notes), ("其他", skipped.others))
     parts = [f"{label} {count} 行" for label, count in kinds if count]
     return f"（跳过 skipped: {'，'.join(parts)}）" if parts else ""
 
@@ -159,7 +160,7 @@ def summarise(load_id: str, outcomes: list[FileOutcome], plan: registry.Plan) ->
             counts.rows_accepted += sheet.rows_accepted
             counts.rows_quarantined += sheet.rows_quarantined
             counts.rows_with_field_issues += sheet.rows_with_field_issues
-            counts.rows_skipped += sheet.rows_skipped
+            counts.rows_skipped += sheet.skipped.count
     summary.rows_read = sum(c.rows_read for c in summary.by_feed.values())
     summary.rows_accepted = sum(c.rows_accepted for c in summary.by_feed.values())
     summary.rows_quarantined = sum(c.rows_quarantined for c in summary.by_feed.values())

@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: setup run refresh serve system-packages test lint format sample lock clean screenshot bench
+.PHONY: setup run refresh serve system-packages test lint format sample lock clean screenshot screenshots bench docs report-screenshot
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ serve: setup
 
 refresh: setup
 	$(BIN)/gonghui refresh
+
+## The data dictionary: dbt's docs site as one HTML file that opens offline, every table, column
+## and KPI formula in Chinese → docs/dbt/index.html (GONGHUI_DBT_DOCS), offered on 数据质量.
+## Reads the warehouse's tables; without a warehouse, refreshes it from raw/ first.
+docs: setup
+	$(BIN)/python -m pipelines.cli.dbt_docs
 
 ## The system packages the tests need (Chromium, a Chinese font): installed when missing.
 system-packages:
@@ -69,6 +75,24 @@ sample: setup
 ## Screenshot the overview of the published data for the README (needs chromium).
 screenshot: setup
 	$(BIN)/python -m tests.browser.test_screenshot --out docs/screenshots/overview.png
+
+## Every page as each demo user sees it (needs chromium; the published data of `make refresh`)
+## → docs/screenshots/pages/<user>_<page>.png, whole pages at 1440 px.
+screenshots: setup
+	$(BIN)/python -m tests.browser.page_screenshots --out docs/screenshots/pages
+
+## The README's picture of the year's report: the sample city's root region for 2025-12 from
+## data/published (make refresh first), printed to PDF by LibreOffice, its first page as PNG.
+## Needs LibreOffice Writer, poppler-utils and a Chinese font (the tests need none of them).
+REPORT_SHOT := $(CURDIR)/data/report-screenshot
+report-screenshot: setup
+	@command -v soffice >/dev/null && command -v pdftoppm >/dev/null || { echo "需要 LibreOffice 和 pdftoppm (needs soffice, pdftoppm): sudo apt-get install -y libreoffice-writer-nogui poppler-utils fonts-noto-cjk" >&2; exit 1; }
+	rm -rf $(REPORT_SHOT) && mkdir -p $(REPORT_SHOT)
+	$(BIN)/gonghui export report --period 2025-12 --out $(REPORT_SHOT)/report.docx
+	FONTCONFIG_FILE=$(CURDIR)/docs/screenshots/report-fonts.conf soffice --headless \
+		-env:UserInstallation=file://$(REPORT_SHOT)/profile \
+		--convert-to pdf --outdir $(REPORT_SHOT) $(REPORT_SHOT)/report.docx
+	pdftoppm -png -r 100 -f 1 -l 1 -singlefile $(REPORT_SHOT)/report.pdf docs/screenshots/report
 
 ## Re-pin requirements.lock from a clean resolve of pyproject.toml.
 lock:

@@ -26,6 +26,7 @@ def measure(publish_dir: Path, n: int, seed: int = 6) -> dict:
     from dashboards import queries, snapshot
     from dashboards.auth import ANALYST, LEADER
     from dashboards.scope import Scope
+    from pipelines.exports.contract_expiry import EXPIRY_LISTS, Horizon
 
     # outside `streamlit run` every cached read warns that there is no runtime
     for api in ("cache_data_api", "cache_resource_api"):
@@ -49,8 +50,9 @@ def measure(publish_dir: Path, n: int, seed: int = 6) -> dict:
         "drill-down": lambda: queries.enterprises(
             analyst, rnd.choice(towns), period, rnd.choice(kpis)
         ),
-        "actions": lambda: queries.actions(
-            leader, rnd.choice(towns), period, ["no_union", "cba_expiring", "wage_expiring"]
+        "actions": lambda: queries.actions(leader, rnd.choice(towns), period, "no_union"),
+        "expiring": lambda: queries.contract_expiry(
+            leader, rnd.choice(towns), period, rnd.choice(EXPIRY_LISTS), Horizon.of(period)
         ),
     }
     times: dict[str, list[float]] = {name: [] for name in clicks}

@@ -8,6 +8,7 @@ visitor signs in (dashboards.session); the pages offered depend on the role
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 
 # `streamlit run` puts this file's folder on sys.path, not the repository root; add it so
@@ -19,11 +20,12 @@ if str(REPO_ROOT) not in sys.path:
 import duckdb  # noqa: E402
 import streamlit as st  # noqa: E402
 
+from dashboards import queries  # noqa: E402
 from dashboards.context import sidebar  # noqa: E402
 from dashboards.formatting import plain  # noqa: E402
 from dashboards.queries import failed_refresh  # noqa: E402
 from dashboards.scope import PAGES, Scope  # noqa: E402
-from dashboards.session import current_user, login_form, logout_button  # noqa: E402
+from dashboards.session import current_user, keep_token, login_form, logout_button  # noqa: E402
 from dashboards.snapshot import NO_SNAPSHOT_ZH, NoSnapshotError  # noqa: E402
 
 TITLE = "工会组建与覆盖统计"
@@ -39,12 +41,37 @@ PAGE_ZH = {  # page id → (title, icon)
 
 
 def pages_for(scope: Scope) -> list:
+    """The pages of the user's role in the navigation; the others answer their address with a
+    Chinese sentence (hidden from the navigation), not with "Page not found"."""
     return [
         st.Page(
             VIEWS / f"{page}.py", title=title, icon=icon, url_path=page, default=page == "overview"
         )
+        if scope.may_open(page)
+        else st.Page(
+            partial(not_for_this_role, title), title=title, url_path=page, visibility="hidden"
+        )
         for page, (title, icon) in PAGE_ZH.items()
-        if page in PAGES and scope.may_open(page)
+        if page in PAGES
+    ]
+
+
+def not_for_this_role(title: str) -> None:
+    st.warning(f"您的账号不能查看“{title}”页，请从左侧选择其他页面。")
+
+
+def login_pages() -> list:
+    """Every page's address leads to the login form, so that a bookmark or a link to a page
+    asks for the password and then opens that page (not a "Page not found")."""
+    return [
+        st.Page(
+            login_form,
+            title="登录",
+            icon=":material/login:",
+            url_path=page,
+            default=page == "overview",
+        )
+        for page in PAGE_ZH
     ]
 
 
@@ -53,11 +80,12 @@ def main() -> None:
     st.title(TITLE)
     user = current_user()
     if user is None:
-        st.navigation([st.Page(login_form, title="登录", icon=":material/login:")]).run()
+        st.navigation(login_pages(), position="hidden").run()
         return
+    keep_token()
     scope = Scope.of(user)
     navigation = st.navigation(pages_for(scope))
-    logout_button(user)
+    logout_button(user, queries.region_names())
     failed = failed_refresh(scope)  # a town user: no reason (it may name other towns' files)
     if failed:
         reason = (

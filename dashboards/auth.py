@@ -204,6 +204,11 @@ def authenticate(name: str, password: str, path: Path | None = None) -> User | N
         return None
     if needs_rehash(stored):
         _upgrade(name, stored, hash_password(password), path or users_file())
+    return user_of(name, entry)
+
+
+def user_of(name: str, entry: dict) -> User | None:
+    """The User a users-file entry describes; None for an entry that must not sign in."""
     role = entry.get("role")
     region = entry.get("region") or None
     if role not in ROLE_ZH or (role == TOWN and not region):

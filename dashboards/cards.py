@@ -10,11 +10,11 @@ from dashboards.formatting import (
     fmt_change,
     fmt_count,
     fmt_coverage,
-    fmt_enterprises,
     fmt_kpi_value,
-    fmt_persons,
     fmt_still_needed,
     fmt_value,
+    fmt_wan,
+    fmt_yoy,
 )
 
 # Which KPIs get a card, in this order; their labels come from kpi_definitions.
@@ -37,8 +37,9 @@ def _card(definition: dict, row: dict | None) -> None:
         st.caption("本报告期无数据")
         return
     target = row["target"]
-    # The delta is the distance to the target, not a trend: no arrow, and what it takes to
-    # close it beside it. delta_color "normal" colours it by its sign: "-…" red, "+…" green.
+    # The delta is the distance to the target, not a trend: no arrow. delta_color "normal"
+    # colours it by its sign: "-…" red, "+…" green. What it takes to close it goes on its own
+    # line below: beside the delta, a card a quarter of the page wide cuts it off.
     needed = fmt_still_needed(row.get("still_needed"), definition)
     st.metric(
         definition["name_zh"],
@@ -46,15 +47,17 @@ def _card(definition: dict, row: dict | None) -> None:
         delta=None if target is None else fmt_change(row["gap"], unit),
         delta_color="normal",
         delta_arrow="off",
-        delta_description=None if target is None else "，".join(filter(None, ["距目标", needed])),
+        delta_description=None if target is None else "距目标",
         border=True,
         help=(
             f"{definition['numerator_zh']} {fmt_count(row['numerator'], definition['numerator_zh'])}"
             f" ÷ {definition['denominator_zh']} {fmt_count(row['denominator'], definition['denominator_zh'])}"
         ),
     )
+    if needed:
+        st.markdown(f":red[**{needed}**]")
     target_zh = "未设目标" if target is None else f"目标 {fmt_value(target, unit)}"
-    st.caption(f"{target_zh}　·　同比 {fmt_change(row['yoy_change'], unit)}")
+    st.caption(f"{target_zh}　·　同比 {fmt_yoy(row['yoy_change'], unit)}")
     if coverage := fmt_coverage(row):
         st.caption(f"（{coverage}）")
 
@@ -70,16 +73,20 @@ def render_cards(definitions: pl.DataFrame, kpi_rows: pl.DataFrame) -> None:
                 _card(defs[code], rows.get(code))
 
 
-# Head counts shown above the cards, as printed in reports ("13,200人", "420家").
+# Head counts shown above the cards, as a leader reads them ("1.32万人", "420家"), the exact
+# figure in the tooltip.
 HEAD_COUNTS = [
-    ("enterprises", "在报企业数", fmt_enterprises),
-    ("unionised", "已建会企业数", fmt_enterprises),
-    ("employees", "职工人数", fmt_persons),
-    ("members", "会员人数", fmt_persons),
+    ("enterprises", "在报企业数", "家"),
+    ("unionised", "已建会企业数", "家"),
+    ("employees", "职工人数", "人"),
+    ("members", "会员人数", "人"),
 ]
 
 
 def render_head_counts(counts: dict) -> None:
-    for column, (field, label, fmt) in zip(st.columns(len(HEAD_COUNTS)), HEAD_COUNTS, strict=True):
+    for column, (field, label, suffix) in zip(
+        st.columns(len(HEAD_COUNTS)), HEAD_COUNTS, strict=True
+    ):
         with column:
-            st.metric(label, fmt(counts.get(field)))
+            value = counts.get(field)
+            st.metric(label, fmt_wan(value, suffix), help=f"{label} {fmt_count(value, label)}")

@@ -42,19 +42,31 @@ def _fmt_count(value: float | None, suffix: str) -> str:
     return MISSING if _missing(value) else f"{round(value):,}{suffix}"
 
 
-def fmt_persons(value: float | None) -> str:
-    """13200 → "13,200人"."""
-    return _fmt_count(value, "人")
+WAN = 10_000
+
+
+def fmt_wan(value: float | None, suffix: str) -> str:
+    """A head count as a leader reads it: 万 from 10,000 on (13200 → "1.32万人", 140000 →
+    "14万人"), below that with separators ("9,870人")."""
+    if _missing(value) or abs(value) < WAN:
+        return _fmt_count(value, suffix)
+    return f"{value / WAN:,.2f}".rstrip("0").rstrip(".") + f"万{suffix}"
+
+
+def fmt_yoy(value: float | None, unit: str) -> str:
+    """The change on last year as its own figure with its arrow, coloured (Markdown):
+    ":green[▲ +2.2个百分点]", ":red[▼ -1.0个百分点]", "持平", "—" without last year."""
+    if _missing(value):
+        return MISSING
+    if round(value, 1) == 0:
+        return "持平"
+    arrow, colour = ("▲", "green") if value > 0 else ("▼", "red")
+    return f":{colour}[{arrow} {fmt_change(value, unit)}]"
 
 
 def fmt_enterprises(value: float | None) -> str:
     """467 → "467家"."""
     return _fmt_count(value, "家")
-
-
-def fmt_rounds(value: float | None) -> str:
-    """1234 → "1,234次"."""
-    return _fmt_count(value, "次")
 
 
 def fmt_points(value: float | None) -> str:

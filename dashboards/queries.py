@@ -7,8 +7,9 @@ from datetime import datetime
 import polars as pl
 
 from dashboards.scope import Scope
-from dashboards.snapshot import query
+from dashboards.snapshot import NoSnapshotError, has_table, query
 from pipelines import settings
+from pipelines.exports.contract_expiry import ExpiryList, Horizon
 from pipelines.ingest import vocabulary
 from pipelines.ingest.vocabulary import FEED_ZH, FIELDS_BY_FEED, TAUGHT_FEEDS
 from pipelines.warehouse import run_log as pipeline_run_log
@@ -40,6 +41,15 @@ def regions() -> pl.DataFrame:
         "select region_code, region_name, region_level, parent_code"
         " from dim_region order by region_code"
     )
+
+
+def region_names() -> dict[str, str]:
+    """Region code → name; empty before the first publish (the sign-in line still shows)."""
+    try:
+        frame = regions()
+    except NoSnapshotError:
+        return {}
+    return dict(zip(frame["region_code"], frame["region_name"], strict=True))
 
 
 def region_kpis(region_code: str, period: str) -> pl.DataFrame:
@@ -95,6 +105,29 @@ def level_ranking(level: str, period: str, kpi: str, weakest_first: bool) -> pl.
         f" order by k.value {order} nulls last, k.region_code",
         [level, period, kpi],
     )
+
+
+def map_regions(root_code: str, level: str, period: str, kpi: str) -> pl.DataFrame:
+    """Every region of a level under root_code, with its district, and its mart_kpi row for
+    the KPI and period (value null where it has none): the places a map draws."""
+    return query(
+        "select r.region_code, r.region_name, r.region_level, r.district_code, r.district_name,"
+        " k.value, k.target, k.gap, k.reported_enterprises, k.in_scope_enterprises"
+        " from dim_region as r left join mart_kpi as k"
+        " on k.region_code = r.region_code and k.period = ? and k.kpi = ?"
+        " where r.region_level = ? and ? in (r.parent_code, r.district_code, r.city_code)"
+        " order by r.region_code",
+        [period, kpi, level, root_code],
+    )
+
+
+def boundaries() -> dict[str, str]:
+    """Region code → its outline (GeoJSON geometry text) from dim_region_boundary; empty
+    without a boundary file, or in a snapshot published before the table existed."""
+    if not has_table("dim_region_boundary"):
+        return {}
+    frame = query("select region_code, geometry from dim_region_boundary")
+    return dict(zip(frame["region_code"], frame["geometry"], strict=True))
 
 
 def kpi_trend(region_code: str, kpi: str) -> pl.DataFrame:
@@ -179,17 +212,26 @@ def enterprises(scope: Scope, region_code: str, period: str, kpi: str) -> pl.Dat
     )
 
 
-def actions(scope: Scope, region_code: str, period: str, types: list[str]) -> pl.DataFrame:
-    """Action-list rows (mart_actions) of the given types, limited by the scope."""
+def actions(scope: Scope, region_code: str, period: str, action_type: str) -> pl.DataFrame:
+    """Action-list rows (mart_actions) of one type, limited by the scope."""
     where, params = _where(scope, region_code)
-    marks = ", ".join("?" for _ in types)
     return query(
         "select action_type, action_zh, uscc, enterprise_name, region_code, region_name,"
-        f" district_name, employees, due_date, days_left{_lineage(scope)}"
-        f" from mart_actions where period = ? and action_type in ({marks}) and {where}"
-        " order by days_left nulls last, employees desc nulls last, uscc",
-        [period, *types, *params],
+        f" district_name, employees{_lineage(scope)}"
+        f" from mart_actions where period = ? and action_type = ? and {where}"
+        " order by employees desc nulls last, uscc",
+        [period, action_type, *params],
     )
+
+
+def contract_expiry(
+    scope: Scope, region_code: str, period: str, expiry: ExpiryList, horizon: Horizon
+) -> pl.DataFrame:
+    """One contract-expiry list (已到期未续签 or 即将到期 of one contract type), counted from
+    the horizon's reference date, limited by the scope."""
+    where, params = _where(scope, region_code)
+    sql, expiry_params = expiry.query(horizon, period, where, _lineage(scope))
+    return query(sql, [*expiry_params, *params])
 
 
 def quarantine(scope: Scope, region_code: str | None = None) -> pl.DataFrame:
@@ -206,11 +248,11 @@ def quarantine(scope: Scope, region_code: str | None = None) -> pl.DataFrame:
     )
 
 
-def field_issues(scope: Scope) -> pl.DataFrame:
+def field_issues(scope: Scope, region_code: str | None = None) -> pl.DataFrame:
     """Field issues of current returns: the enterprise counts, one field is unknown, capped
     or read to the month (raw rows: not for leaders)."""
     scope.require("quality")
-    where, params = _where(scope, None, "f.region_code")
+    where, params = _where(scope, region_code, "f.region_code")
     return query(
         "select f.region_code, r.region_name, f.period, f.uscc, f.source_file, f.sheet,"
         " f.source_row, f.field, f.value, f.outcome, f.reason_code, f.message_zh"
@@ -221,11 +263,11 @@ def field_issues(scope: Scope) -> pl.DataFrame:
     )
 
 
-def town_conflicts(scope: Scope) -> pl.DataFrame:
+def town_conflicts(scope: Scope, region_code: str | None = None) -> pl.DataFrame:
     """Enterprises returned for one period by two towns, both rows; a town user sees the
     conflicts that involve their town (the other town's row included: it is the answer)."""
     scope.require("quality")
-    where, params = _where(scope, None)
+    where, params = _where(scope, region_code)
     return query(
         "select uscc, enterprise_name, period, region_name, region_code, is_current,"
         " source_file, sheet, source_row from mart_town_conflicts"
@@ -236,24 +278,23 @@ def town_conflicts(scope: Scope) -> pl.DataFrame:
     )
 
 
-def load_audit(scope: Scope) -> pl.DataFrame:
-    """Files read by the last refresh. A town user sees only files with rows of their town."""
+def load_audit(scope: Scope, region_code: str | None = None) -> pl.DataFrame:
+    """Files read by the last refresh. Within a region (or a town user's town): the files
+    with rows there; without one, every file, those refused before any row was read too."""
     scope.require("quality")
-    if scope.town is None:
-        mine, params = "true", []
-    else:
-        mine = (
-            "source_file in (select source_file from fct_enterprise_return_history"
-            " where region_code = ? union select source_file from mart_quarantine"
-            " where region_code = ? union select source_file from mart_summary_reconciliation"
-            " where region_code = ?)"
-        )
-        params = [scope.town] * 3
+    where, params = _where(scope, region_code)
+    mine = (
+        "true"
+        if where == "true"
+        else "source_file in (select source_file from fct_enterprise_return_history"
+        f" where {where} union select source_file from mart_quarantine where {where}"
+        f" union select source_file from mart_summary_reconciliation where {where})"
+    )
     return query(
         "select source_file, feed, sheet, status, error_code, message_zh, rows_read,"
         " rows_accepted, rows_quarantined, rows_skipped, unknown_columns, file_mtime, loaded_at"
         f" from mart_load_audit where {mine} order by status desc, source_file",
-        params,
+        params * 3 if where != "true" else [],
     )
 
 
@@ -294,7 +335,7 @@ def reconciliation(scope: Scope, region_code: str | None, period: str) -> pl.Dat
     scope.require("quality")
     where, params = _where(scope, region_code)
     return query(
-        "select region_code, region_name, metric_zh, reported, recomputed, difference,"
+        "select region_code, region_name, metric, metric_zh, reported, recomputed, difference,"
         " flag_reason_zh, source_file, source_row from mart_summary_reconciliation"
         f" where is_flagged and period = ? and {where} order by region_code, metric",
         [period, *params],

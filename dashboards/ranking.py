@@ -15,6 +15,7 @@ from dashboards.formatting import (
     fmt_kpi_value,
     fmt_value,
 )
+from dashboards.tables import show_table
 
 
 def ranking_table(
@@ -112,6 +113,7 @@ def pick_kpi(
 
 
 ROW_PX = 35  # a st.dataframe row
+SCROLLBAR_PX = 16  # a table wider than its column scrolls sideways: its last row stays whole
 
 
 def render_ranking(
@@ -124,6 +126,6 @@ def render_ranking(
     with table:
         frame = ranking_table(rows, definition, region_label, rank_column)
         # every row at once: a leader reads the whole list, not ten rows and a scroll bar
-        st.dataframe(frame, hide_index=True, height=ROW_PX * (frame.height + 1) + 3)
+        show_table(frame, height=ROW_PX * (frame.height + 1) + 3 + SCROLLBAR_PX)
     with chart:
         st.altair_chart(ranking_chart(rows, definition))

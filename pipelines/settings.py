@@ -43,6 +43,11 @@ def dbt_target_dir() -> Path:
     return (DBT_PROJECT_DIR / (os.environ.get("DBT_TARGET_PATH") or "target")).resolve()
 
 
+def dbt_docs_file() -> Path:
+    """The data dictionary `make docs` writes: dbt's docs site as one HTML file."""
+    return _path("GONGHUI_DBT_DOCS", "docs/dbt/index.html")
+
+
 def dagster_home() -> Path:
     return _path("DAGSTER_HOME", ".dagster_home")
 

@@ -5,7 +5,8 @@ The suite runs in parallel (pytest-xdist, pyproject.toml). Tests that refresh pa
 paths, but whatever falls back to the defaults would write into the repository, shared by
 the workers: dbt's target/ (manifest, partial-parse state, compiled SQL, dbt.log), which two
 workers' `dbt parse` or builds would overwrite under each other, the Dagster instance in
-.dagster_home (which `make test` exports), and data/. They point into a temporary folder of
+.dagster_home (which `make test` exports), data/, and docs/dbt/ (whose data dictionary, when a
+`make docs` left one, 数据质量 would otherwise show). They point into a temporary folder of
 this process's own, set as this file is loaded: before the conftests below it, which import
 pipelines (dbt's paths are fixed on import), and before the test modules are collected.
 """
@@ -25,6 +26,7 @@ OWN_PLACES = {
     "DAGSTER_HOME": "dagster_home",
     "GONGHUI_WAREHOUSE": "data/warehouse.duckdb",
     "GONGHUI_PUBLISH_DIR": "data/published",
+    "GONGHUI_DBT_DOCS": "docs/dbt/index.html",  # the data dictionary 数据质量 offers
 }
 # Folders whose tests run whole refreshes, dbt or servers. pytest-xdist hands out test files
 # in collection order (pyproject.toml): these first, so that the many quick files fill in

@@ -51,6 +51,7 @@ def test_the_publish_copies_by_partition_the_marts_dbt_builds_by_partition():
         "fct_enterprise_returns",
         "fct_enterprise_return_history",
         "mart_actions",
+        "mart_contract_expiry",
     }
     assert incremental_marts() <= partitioned_models()
 

@@ -9,7 +9,7 @@ from dashboards.excel import download
 from dashboards.formatting import fmt_count, fmt_coverage, fmt_kpi_value, fmt_period, plain
 from dashboards.ranking import pick_kpi, ranking_table
 from dashboards.regions import LEVEL_ZH, by_code, children
-from dashboards.tables import zh
+from dashboards.tables import show_table, zh
 
 ctx = context()
 region, period = ctx.region, ctx.period
@@ -37,7 +37,7 @@ if kids:
     label = LEVEL_ZH.get(kids[0].level, "区域")
     rows = queries.children_kpi(region.code, period, kpi).reverse()  # weakest first
     st.markdown(f"**各{label}{definition['name_zh']}（薄弱在前）**")
-    st.dataframe(ranking_table(rows, definition, label), hide_index=True)
+    show_table(ranking_table(rows, definition, label))
     names = {r.code: r.name for r in kids}
     pick, go = st.columns([3, 1], vertical_alignment="bottom")
     with pick:
@@ -69,7 +69,11 @@ show = st.radio(
 if show != "all":
     frame = frame.filter(pl.col("counted").fill_null(False) == (show == "counted"))
 table = zh(frame, drop=("region_code", "has_union", "reports_kpi"))
-st.dataframe(table, hide_index=True)
+show_table(table)
 download(
-    table, "下载企业名单（Excel）", f"企业名单_{region.name}_{period}_{kpi}.xlsx", "drill_download"
+    table,
+    "下载企业名单（Excel）",
+    f"企业名单_{region.name}_{fmt_period(period)}_{definition['name_zh']}.xlsx",
+    "drill_download",
+    title=f"{region.name}　{fmt_period(period)}　{definition['name_zh']}　企业名单（{listed_zh}）",
 )

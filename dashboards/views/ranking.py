@@ -1,5 +1,5 @@
 """排名: regions on a KPI the leader picks, farthest below target first (or by value), how
-many miss the target and what they still need, with a jump to drill-down."""
+many miss the target and what they still need, their map, with a jump to drill-down."""
 
 import polars as pl
 import streamlit as st
@@ -8,7 +8,31 @@ from dashboards import queries
 from dashboards.context import context, go_to_region
 from dashboards.formatting import fmt_period, fmt_value, plain
 from dashboards.ranking import pick_kpi, render_ranking, unmet_headline
+from dashboards.region_map import render_region_map
 from dashboards.regions import LEVEL_ZH, by_code, children
+
+
+def _drill_picker(rows: pl.DataFrame) -> None:
+    """Jump to the enterprises behind the number, the first region listed preselected. A
+    town user lists the enterprises of their own town only, so only it is offered."""
+    names = {
+        code: name
+        for code, name in zip(rows["region_code"], rows["region_name"], strict=True)
+        if ctx.scope.town in (None, code)
+    }
+    if not names:
+        return
+    pick, go = st.columns([3, 1], vertical_alignment="bottom")
+    with pick:
+        target = st.selectbox(
+            "下钻到", list(names), format_func=names.__getitem__, key="ranking_drill"
+        )
+    with go:
+        if st.button("查看企业名单 →", key="ranking_go", type="primary"):
+            go_to_region(target)
+            st.session_state["drill_kpi"] = kpi
+            st.switch_page("views/drilldown.py")
+
 
 ctx = context()
 period = ctx.period
@@ -46,6 +70,24 @@ rows = rows.sort(by, descending=order == "high", nulls_last=True)
 st.subheader(f"{scopes[scope]}　{definition['name_zh']}　{fmt_period(period)}")
 if headline := unmet_headline(rows, definition, label):
     st.markdown(headline)
+# The same regions by place, all of them whatever the filter below; a click lists the
+# enterprises behind the number (a town user has the picker below, for their own town).
+lookup = by_code(ctx.regions)
+city = ctx.region
+while city.parent_code in lookup:
+    city = lookup[city.parent_code]
+picked = render_region_map(
+    parent if scope == "parent" else city,
+    ["town" if scope == "parent" else scope],
+    definition,
+    period,
+    key=f"ranking_map_{scope}",
+    pick_hint=None if ctx.scope.town else "查看其企业名单",
+)
+if picked:
+    go_to_region(picked)
+    st.session_state["drill_kpi"] = kpi
+    st.switch_page("views/drilldown.py")
 if st.checkbox("只看未达标", key="ranking_unmet"):
     rows = rows.filter(pl.col("gap") < 0)
 ranked = rows.filter(pl.col("value").is_not_null())
@@ -57,20 +99,6 @@ if ranked.height:
     )
     st.markdown(f"**最薄弱的{bottom.height}个{label}：** {names}")
 
-    # Jump to the enterprises behind the number: weakest region preselected.
-    names_by_code = dict(zip(rows["region_code"], rows["region_name"], strict=True))
-    pick, go = st.columns([3, 1], vertical_alignment="bottom")
-    with pick:
-        target = st.selectbox(
-            "下钻到",
-            list(names_by_code),
-            format_func=names_by_code.__getitem__,
-            key="ranking_drill",
-        )
-    with go:
-        if st.button("查看企业名单 →", key="ranking_go", type="primary"):
-            go_to_region(target)
-            st.session_state["drill_kpi"] = kpi
-            st.switch_page("views/drilldown.py")
+    _drill_picker(rows)
 render_ranking(rows, definition, label, rank_column)
 st.caption("排名：1 为最好；目标线为黑色刻度。")

@@ -1,13 +1,14 @@
 """趋势: one KPI of the selected region over the report periods, against its target."""
 
-import altair as alt
 import polars as pl
 import streamlit as st
 
 from dashboards import queries
+from dashboards.chart import trend_chart
 from dashboards.context import context
 from dashboards.formatting import fmt_change, fmt_period, fmt_value, plain
 from dashboards.ranking import pick_kpi
+from dashboards.tables import show_table
 
 ctx = context()
 defs = queries.kpi_definitions()
@@ -27,26 +28,10 @@ long = pl.concat(
     ]
 ).filter(pl.col("数值").is_not_null())
 long = long.with_columns(
-    pl.col("period").map_elements(fmt_period, return_dtype=pl.String).alias("报告期")
+    pl.col("period").map_elements(fmt_period, return_dtype=pl.String).alias("报告期"),
+    pl.col("数值").map_elements(lambda v: fmt_value(v, unit), return_dtype=pl.String).alias("显示"),
 )
-chart = (
-    alt.Chart(long.to_pandas())
-    .mark_line(point=True)
-    .encode(
-        x=alt.X("报告期:N", sort=[fmt_period(p) for p in rows["period"]], title=None),
-        y=alt.Y("数值:Q", title=definition["name_zh"], scale=alt.Scale(zero=False)),
-        color=alt.Color(
-            "系列:N",
-            scale=alt.Scale(domain=["实际", "目标"], range=["#C8102E", "#111827"]),
-            legend=alt.Legend(title=None, orient="bottom"),
-        ),
-        strokeDash=alt.StrokeDash(
-            "系列:N", scale=alt.Scale(domain=["实际", "目标"], range=[[1, 0], [6, 4]]), legend=None
-        ),
-        tooltip=["报告期", "系列", "数值"],
-    )
-    .properties(height=360)
-)
+chart = trend_chart(long, [fmt_period(p) for p in rows["period"]], definition)
 st.altair_chart(chart)
 table = pl.DataFrame(
     [
@@ -60,4 +45,4 @@ table = pl.DataFrame(
         for r in rows.iter_rows(named=True)
     ]
 )
-st.dataframe(table, hide_index=True)
+show_table(table)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from pipelines import settings
 from pipelines.cli import serve
+from pipelines.exports import contract_expiry
+from pipelines.exports import report as export_report
 from pipelines.exports import tables as export
 
 
@@ -75,6 +77,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     _set_paths(args)
     publish_dir = settings.publish_dir()
     out = Path(args.out)
+    titles = None
     try:
         if args.what == "kpis":
             frame = export.kpis(publish_dir, args.period, args.region)
@@ -88,14 +91,43 @@ def cmd_export(args: argparse.Namespace) -> int:
         elif args.what == "reconciliation":
             frame = export.reconciliation(publish_dir, args.period, args.region)
         else:
-            frame = export.actions(publish_dir, args.period, args.region)
-        export.write_table(frame, out, sheet=args.what)
+            frame, titles = _action_lists(args, publish_dir, xlsx=out.suffix.lower() == ".xlsx")
+        export.write_table(frame, out, sheet=args.what, titles=titles)
     except export.ExportError as error:
         print(error, file=sys.stderr)
         return 2
     rows = export.height(frame)
     print(f"已导出 {rows} 行到 {out}  (exported {rows} rows)")
     return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    _set_paths(args)
+    out = Path(args.out)
+    try:
+        report = export_report.write(settings.publish_dir(), args.period, args.region, out)
+    except export.ExportError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print(f"已写出报告“{report.title}”到 {out}  (report written)")
+    return 0
+
+
+def _action_lists(
+    args: argparse.Namespace, publish_dir: Path, *, xlsx: bool
+) -> tuple[export.Tables, dict[str, str]]:
+    """The action lists (a sheet each in XLSX, one table with a 清单 column in CSV) and the
+    title of each sheet: region, period, list and, for the contract lists, the reference date."""
+    horizon = contract_expiry.Horizon.of(args.period, args.as_of.replace("-", "_"), args.days)
+    sheets = export.actions(publish_dir, args.period, args.region, horizon)
+    name = export.region_name(publish_dir, args.region)
+    contract_sheets = {expiry.title(horizon) for expiry in contract_expiry.EXPIRY_LISTS}
+    titles = {
+        sheet: f"{name}　报告期 {args.period}　{sheet}"
+        + (f"　{horizon.label()}" if sheet in contract_sheets else "")
+        for sheet in sheets
+    }
+    return (sheets if xlsx else export.stacked(sheets)), titles
 
 
 def _path_options(parser: argparse.ArgumentParser, *, raw: bool) -> None:
@@ -141,8 +173,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     exporter = commands.add_parser(
         "export",
-        help="导出指标、隔离行、汇总核对或行动清单 export KPIs, quarantine, reconciliation, actions",
-        description="从已发布的快照导出 .csv 或 .xlsx。Export from the published snapshot.",
+        help="导出指标、隔离行、汇总核对、行动清单或统计报告"
+        " export KPIs, quarantine, reconciliation, actions, the report",
+        description="从已发布的快照导出 .csv、.xlsx 或 .docx 报告。"
+        " Export tables or the report from the published snapshot.",
     )
     kinds = exporter.add_subparsers(dest="what", required=True, metavar="内容 what")
     # name: (short help, description, needs --period)
@@ -165,8 +199,14 @@ def build_parser() -> argparse.ArgumentParser:
             True,
         ),
         "actions": (
-            "行动清单：未建会、合同到期、停报 action lists",
-            "行动清单：未建会、合同到期、停报 action lists",
+            "行动清单：未建会、合同已到期未续签、即将到期、停报、迁出 action lists",
+            "行动清单：未建会企业；集体合同、工资专项集体合同各自的已到期未续签和即将到期"
+            "（从参照日起 N 天内）；停报企业；迁出企业。xlsx 每张清单一张工作表，"
+            "首行写明地区、报告期和参照日；csv 带“清单”列。"
+            " Action lists: no union; per contract type, expired and not renewed, and expiring"
+            " within N days of the reference date; stopped reporting; moved out. xlsx: a sheet"
+            " each, titled with region, period and reference date; csv: one table with a"
+            " 清单 column.",
             True,
         ),
     }
@@ -175,6 +215,22 @@ def build_parser() -> argparse.ArgumentParser:
         if needs_period:
             sub.add_argument("--period", required=True, metavar="YYYY-MM", help="报告期 period")
         sub.add_argument("--region", metavar="CODE", help="区划代码（含下级）region code and below")
+        if name == "actions":
+            sub.add_argument(
+                "--as-of",
+                choices=["period-end", "today"],
+                default="period-end",
+                help="合同到期的参照日：报告期末（默认）或今天 count contract expiry from the"
+                " period end (default) or today",
+            )
+            sub.add_argument(
+                "--days",
+                type=int,
+                default=contract_expiry.DEFAULT_DAYS,
+                metavar="N",
+                help=f"即将到期：参照日起 N 天内（默认 {contract_expiry.DEFAULT_DAYS}）"
+                " expiring within N days of the reference date",
+            )
         if name == "quarantine":
             sub.add_argument(
                 "--all",
@@ -186,8 +242,34 @@ def build_parser() -> argparse.ArgumentParser:
         )
         _path_options(sub, raw=False)
         sub.set_defaults(handler=cmd_export)
+    _report_parser(kinds)
     serve.add_parser(commands)
     return parser
+
+
+def _report_parser(kinds) -> None:  # noqa: ANN001
+    """`export report`, on `kinds` (what the export parser's add_subparsers() returned)."""
+    report = kinds.add_parser(
+        "report",
+        help="年度统计报告（Word）the year's statistics as a report (.docx)",
+        description="按工会工作总结的写法写出一个地区一个报告期的统计情况：组建、入会、集体合同、"
+        "工资集体协商、职代会与厂务公开、法人资格、实名制采集各一段（数值、分子分母、同比、"
+        "年度目标与还需），下级地区主要指标表，数据来源与质量。"
+        " The statistical part of a federation's annual work report for one region and"
+        " period: a paragraph per area (value, numerator and denominator, change on last"
+        " year, target and what it still takes), a table of the regions below, data quality.",
+    )
+    report.add_argument("--period", required=True, metavar="YYYY-MM", help="报告期 period")
+    report.add_argument(
+        "--region",
+        metavar="CODE",
+        help="区划代码（默认全市）region code (default: the city, the root region)",
+    )
+    report.add_argument(
+        "--out", required=True, metavar="FILE", help="输出文件 .docx output file (Word)"
+    )
+    _path_options(report, raw=False)
+    report.set_defaults(handler=cmd_report)
 
 
 def main(argv: list[str] | None = None) -> int:

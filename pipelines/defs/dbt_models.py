@@ -28,7 +28,13 @@ TARGET = settings.dbt_target_dir() / "refresh"
 
 
 class GonghuiDbtTranslator(DagsterDbtTranslator):
-    """Groups come from the model folder (staging, intermediate, marts, seeds)."""
+    """Groups come from the model folder (staging, intermediate, marts, seeds); descriptions
+    are the models' own, word for word as dbt docs shows them."""
+
+    def get_description(self, dbt_resource_props: Mapping[str, Any]) -> str:
+        # dagster-dbt's default appends the raw SQL (Jinja loops, for the KPI models) to the
+        # description; the SQL, compiled, is in the data dictionary (make docs) and the repo
+        return dbt_resource_props.get("description") or super().get_description(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         if dbt_resource_props["resource_type"] == "seed":

@@ -27,6 +27,7 @@ LANDING_TABLES: dict[str, str] = {
     "ref_regions": "raw/reference 中的区划（覆盖或补充内置种子）",
     "ref_targets": "raw/reference 中的目标任务（覆盖或补充内置种子）",
     "ref_header_aliases": "raw/reference 中的表头别名（本市报表的表头写法 → 字段代码）",
+    "ref_boundaries": "raw/reference 中的区划边界（GeoJSON，每个要素一行，画地图用）",
     "quarantine": "隔离区：未通过校验的行及原因",
     "field_issues": "字段问题：已接受的行中按未报、上限或月份计的单个字段",
     "load_audit": "每个文件的读取记录：读入 = 接受 + 隔离",

@@ -9,7 +9,7 @@ import duckdb
 import polars as pl
 import xlsxwriter
 
-from pipelines.exports import quarantine_file
+from pipelines.exports import contract_expiry, quarantine_file
 from pipelines.ingest import reasons, vocabulary
 from pipelines.warehouse.publish import current_snapshot
 
@@ -31,12 +31,31 @@ ACTION_COLUMNS = {
     "uscc": "统一社会信用代码 uscc",
     "enterprise_name": "企业名称",
     "employees": "职工人数",
-    "due_date": "到期日期",
-    "days_left": "距到期天数",
     "source_file": "来源文件 source_file",
     "source_row": "行号 row",
     "period": "报告期 period",
 }
+ACTION_SHEETS = {  # sheet: action type
+    "未建会企业": "no_union",
+    "停报企业": "stopped_reporting",
+    "迁出企业": "moved_out",
+}
+CONTRACT_COLUMNS = {
+    "contract_zh": "合同类型",
+    "district_name": "区县",
+    "region_name": "镇街",
+    "region_code": "镇街代码 region_code",
+    "uscc": "统一社会信用代码 uscc",
+    "enterprise_name": "企业名称",
+    "employees": "职工人数",
+    "signed_on": "签订日期",
+    "expires_on": "到期日期",
+    "status_zh": "状态",
+    "days_left": "距参照日天数",
+    "source_file": "来源文件 source_file",
+    "source_row": "行号 row",
+}
+LIST_COLUMN = "清单"
 RECONCILIATION_COLUMNS = {
     "region_code": "镇街代码 region_code",
     "region_name": "镇街",
@@ -91,7 +110,7 @@ class ExportError(Exception):
     """A user-facing problem (no snapshot, unknown period), printed without a traceback."""
 
 
-def _connect(publish_dir: Path) -> duckdb.DuckDBPyConnection:
+def connect(publish_dir: Path) -> duckdb.DuckDBPyConnection:
     snapshot = current_snapshot(publish_dir)
     if snapshot is None:
         raise ExportError(
@@ -100,7 +119,7 @@ def _connect(publish_dir: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(snapshot), read_only=True)
 
 
-def _region_filter(region: str | None) -> tuple[str, list[str]]:
+def region_filter(region: str | None) -> tuple[str, list[str]]:
     """SQL predicate keeping a region and everything below it."""
     if region is None:
         return "true", []
@@ -111,7 +130,7 @@ def _region_filter(region: str | None) -> tuple[str, list[str]]:
     )
 
 
-def _require_period(con: duckdb.DuckDBPyConnection, period: str, table: str = "mart_kpi") -> None:
+def require_period(con: duckdb.DuckDBPyConnection, period: str, table: str = "mart_kpi") -> None:
     periods = [p for (p,) in con.execute(f"select distinct period from {table}").fetchall()]
     if period not in periods:
         raise ExportError(
@@ -121,9 +140,9 @@ def _require_period(con: duckdb.DuckDBPyConnection, period: str, table: str = "m
 
 
 def kpis(publish_dir: Path, period: str, region: str | None) -> pl.DataFrame:
-    with _connect(publish_dir) as con:
-        _require_period(con, period)
-        predicate, params = _region_filter(region)
+    with connect(publish_dir) as con:
+        require_period(con, period)
+        predicate, params = region_filter(region)
         return con.sql(
             f"""
             select {KPI_COLUMNS} from mart_kpi k
@@ -144,8 +163,8 @@ def quarantine(
     Only rows no later file has fixed, unless include_resolved. `per_town`: one sheet per
     town (and feed); otherwise one table with a 镇街 column.
     """
-    with _connect(publish_dir) as con:
-        predicate, params = _region_filter(region)
+    with connect(publish_dir) as con:
+        predicate, params = region_filter(region)
         problems = con.sql(
             f"""
             select
@@ -241,9 +260,9 @@ def _unknown_columns(con: duckdb.DuckDBPyConnection, predicate: str, params: lis
 
 def reconciliation(publish_dir: Path, period: str, region: str | None) -> pl.DataFrame:
     """Per town and metric: what the town reported, what its enterprise returns add up to."""
-    with _connect(publish_dir) as con:
-        _require_period(con, period, "mart_summary_reconciliation")
-        predicate, params = _region_filter(region)
+    with connect(publish_dir) as con:
+        require_period(con, period, "mart_summary_reconciliation")
+        predicate, params = region_filter(region)
         frame = con.sql(
             f"""
             select
@@ -261,26 +280,64 @@ def reconciliation(publish_dir: Path, period: str, region: str | None) -> pl.Dat
     return frame.rename(RECONCILIATION_COLUMNS)
 
 
-def actions(publish_dir: Path, period: str, region: str | None) -> pl.DataFrame:
-    with _connect(publish_dir) as con:
-        _require_period(con, period)
-        predicate, params = _region_filter(region)
-        frame = con.sql(
-            f"""
-            select {", ".join(ACTION_COLUMNS)} from mart_actions
-            where period = ? and {predicate}
-            order by action_type, district_name, region_name, days_left nulls last,
-                employees desc
-            """,
-            params=[period, *params],
-        ).pl()
-    return frame.rename(ACTION_COLUMNS)
+def actions(
+    publish_dir: Path, period: str, region: str | None, horizon: contract_expiry.Horizon
+) -> dict[str, pl.DataFrame]:
+    """The action lists, a table each: 未建会企业, then 已到期未续签 and 即将到期 per contract
+    type counted from the horizon's reference date, then 停报企业 and 迁出企业."""
+    with connect(publish_dir) as con:
+        require_period(con, period)
+        predicate, params = region_filter(region)
+        lists = {
+            sheet: con.sql(
+                f"""
+                select {", ".join(ACTION_COLUMNS)} from mart_actions
+                where period = ? and action_type = ? and {predicate}
+                order by district_name, region_name, employees desc, uscc
+                """,
+                params=[period, action_type, *params],
+            )
+            .pl()
+            .rename(ACTION_COLUMNS)
+            for sheet, action_type in ACTION_SHEETS.items()
+        }
+        contracts = {}
+        for expiry in contract_expiry.EXPIRY_LISTS:
+            sql, expiry_params = expiry.query(
+                horizon, period, predicate, lineage=", source_file, source_row"
+            )
+            rows = con.sql(sql, params=[*expiry_params, *params]).pl()
+            contracts[expiry.title(horizon)] = rows.select(list(CONTRACT_COLUMNS)).rename(
+                CONTRACT_COLUMNS
+            )
+    first, *others = lists.items()
+    return dict([first, *contracts.items(), *others])
 
 
-def write_table(frame: Tables, out: Path, sheet: str) -> None:
+def stacked(sheets: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """Several lists as one table (for a CSV): the list's name in the first column."""
+    return pl.concat(
+        [frame.select(pl.lit(name).alias(LIST_COLUMN), pl.all()) for name, frame in sheets.items()],
+        how="diagonal_relaxed",
+    )
+
+
+def region_name(publish_dir: Path, region: str | None) -> str:
+    """The region's name, or the city's when no region is asked for."""
+    with connect(publish_dir) as con:
+        row = con.execute(
+            "select region_name from dim_region where region_code = ?"
+            " or (? is null and region_level = 'city') order by region_level limit 1",
+            [region, region],
+        ).fetchone()
+    return row[0] if row else (region or "")
+
+
+def write_table(frame: Tables, out: Path, sheet: str, titles: dict[str, str] | None = None) -> None:
     """CSV (UTF-8 with BOM, so Excel on Chinese Windows shows the characters) or XLSX.
 
-    Several tables go to one XLSX, a sheet each; a CSV holds one table.
+    Several tables go to one XLSX, a sheet each; a CSV holds one table. `titles`: the line
+    above a sheet's header (what, where, when), XLSX only.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     suffix = out.suffix.lower()
@@ -300,7 +357,26 @@ def write_table(frame: Tables, out: Path, sheet: str) -> None:
     options = {"strings_to_formulas": False, "strings_to_urls": False}
     with xlsxwriter.Workbook(out, options) as workbook:
         for name, table in sheets.items():
-            table.write_excel(workbook, worksheet=name, autofit=True)
+            write_sheet(workbook, name, table, (titles or {}).get(name))
+
+
+def write_sheet(
+    workbook: xlsxwriter.Workbook, name: str, table: pl.DataFrame, title: str | None
+) -> None:
+    """One table on its own sheet as a clerk expects it: the title line (if any) on top, the
+    header frozen below it and a filter on every column."""
+    worksheet = workbook.add_worksheet(name[:31])
+    header_row = 1 if title else 0
+    if title:
+        worksheet.write_string(0, 0, title, workbook.add_format({"bold": True}))
+    table.write_excel(
+        workbook,
+        worksheet=worksheet,
+        position=(header_row, 0),
+        autofit=True,
+        autofilter=True,
+        freeze_panes=(header_row + 1, 0),
+    )
 
 
 # A text cell Excel would take for a formula: = + - @ (and a tab or CR before one of them,

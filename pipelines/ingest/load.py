@@ -105,7 +105,10 @@ def ingest(
         loaded = pool.in_order(work, others, recover=recover)
         outcomes: list[FileOutcome] = []
         with write.transaction(warehouse, plan, load_id) as con:
-            for validated in itertools.chain([validate_batch(references, contexts)], loaded):
+            # boundary files name regions of every level, those of the reference files too
+            every_code = seed_codes | ref_codes
+            first_batch = validate_batch(references, contexts, boundary_codes=every_code)
+            for validated in itertools.chain([first_batch], loaded):
                 for outcome in validated.outcomes:
                     report(outcome)
                 write.insert_all(con, validated.frames, load_id)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from pipelines.ingest import reasons
+from pipelines.ingest import boundaries, reasons
 from pipelines.ingest.discovery import UNSORTED, RawFile, link_digest, where_it_belongs
 from pipelines.ingest.header import ParsedTable, SkippedLines, parse_reference, parse_table
 from pipelines.ingest.readers import Sheet, UnreadableFile, read_file
@@ -74,6 +74,8 @@ class ParsedFile:
     sha256: str | None
     tables: list[tuple[str | None, ParsedTable]]
     failure: SheetOutcome | None = None
+    # a boundary file (raw/reference/*.geojson): its features, as written
+    features: pl.DataFrame | None = None
 
 
 @dataclass
@@ -101,7 +103,10 @@ def parse_file(raw: RawFile, taught: Taught | None = None) -> ParsedFile:
     try:
         data = raw.path.read_bytes()
         parsed.size, parsed.sha256 = len(data), hashlib.sha256(data).hexdigest()
-        parsed.tables = _parse_sheets(read_file(raw.path, data), raw.folder, taught or {})
+        if raw.folder == "reference" and boundaries.is_boundary_file(raw.path):
+            parsed.features = boundaries.read_features(data)
+        else:
+            parsed.tables = _parse_sheets(read_file(raw.path, data), raw.folder, taught or {})
     except UnreadableFile as error:
         parsed.failure = failure(None, error.reason_code, detail=error.detail, **error.params)
         if (linked := link_digest(raw.path)) is not None:  # registered, so not refused nightly
@@ -157,10 +162,13 @@ def merged(batches: list[ValidatedBatch]) -> ValidatedBatch:
 
 
 def validate_batch(
-    batch: list[ParsedFile], contexts: dict[Feed, ValidationContext]
+    batch: list[ParsedFile],
+    contexts: dict[Feed, ValidationContext],
+    boundary_codes: frozenset[str] | None = None,
 ) -> ValidatedBatch:
-    """Validate the files of a batch, each feed's sheets together."""
-    tables = (*TABLE_BY_FEED.values(), "quarantine", "field_issues")
+    """Validate the files of a batch, each feed's sheets together; boundary files against
+    `boundary_codes` (every known region code), or not at all without them."""
+    tables = (*TABLE_BY_FEED.values(), boundaries.TABLE, "quarantine", "field_issues")
     validated = ValidatedBatch([], {table: [] for table in tables})
     pending: dict[Feed, list[_Pending]] = {}
     for parsed in batch:
@@ -168,6 +176,10 @@ def validate_batch(
         validated.outcomes.append(outcome)
         if parsed.failure:
             outcome.sheets.append(parsed.failure)
+            continue
+        if parsed.features is not None:
+            if boundary_codes is not None:
+                outcome.sheets.append(_validate_features(parsed, boundary_codes, validated.frames))
             continue
         for sheet, table in parsed.tables:
             if table.feed not in contexts:
@@ -246,6 +258,32 @@ def _validate_sheets(
     frames[TABLE_BY_FEED[feed]].append(result.accepted.with_columns(lineage[:3]).drop(TABLE))
     frames["quarantine"].append(quarantine.with_columns(lineage).drop(TABLE))
     frames["field_issues"].append(result.field_issues.with_columns(lineage).drop(TABLE))
+
+
+def _validate_features(
+    parsed: ParsedFile, known_codes: frozenset[str], frames: dict[str, list[pl.DataFrame]]
+) -> SheetOutcome:
+    """Accept or quarantine each feature of a boundary file; its outcome, counted."""
+    features = parsed.features
+    assert features is not None
+    checked = boundaries.validate_features(features, known_codes)
+    raw = parsed.raw
+    lineage = [
+        pl.lit(raw.source_file).alias("source_file"),
+        pl.lit(None, pl.String).alias("sheet"),
+        pl.lit(raw.mtime, pl.Datetime("us")).alias("file_mtime"),
+    ]
+    quarantine = checked.quarantine.join(
+        features.select("source_row", "row_data"), on="source_row", how="left"
+    )
+    frames[boundaries.TABLE].append(checked.accepted.with_columns(lineage))
+    frames["quarantine"].append(quarantine.with_columns(*lineage, pl.lit(raw.folder).alias("feed")))
+    return SheetOutcome(
+        sheet=None,
+        rows_read=features.height,
+        rows_accepted=checked.accepted.height,
+        rows_quarantined=checked.quarantine["source_row"].n_unique(),
+    )
 
 
 def _lineage(sheets: list[_Pending]) -> list[pl.Expr]:

@@ -200,6 +200,55 @@ ROW_REASONS: dict[str, Reason] = {
         _CELL + "不是已定义的指标，请使用指标代码或指标名称",
         "{field} '{value}' is not a known KPI code or name",
     ),
+    # Features of a boundary file (raw/reference/*.geojson): the row is the feature's number
+    # in `features`; a ring is numbered within its polygon, a polygon within a MultiPolygon.
+    "boundary_not_feature": Reason(
+        "features 中的这一项不是要素（type 应为 Feature），而是“{found}”",
+        "this item of features is not a Feature but '{found}'",
+    ),
+    "boundary_code_missing": Reason(
+        "要素的属性（properties）中没有区划代码，请加上 {names} 之一（12位区划代码）",
+        "the feature's properties hold no region code: add one of {names} (12-digit division code)",
+    ),
+    "boundary_duplicate": Reason(
+        "区划代码“{value}”与本文件第{first_row}个要素相同，以第{first_row}个为准；"
+        "同一区划的几块请合并为一个 MultiPolygon 要素",
+        "region code '{value}' is also that of feature {first_row} of this file, which is kept; "
+        "merge the parts of one region into one MultiPolygon feature",
+    ),
+    "geometry_missing": Reason(
+        "要素没有几何图形（geometry 为空或没有坐标）",
+        "the feature has no geometry (null, or without coordinates)",
+    ),
+    "geometry_not_polygon": Reason(
+        "几何类型是“{value}”，边界只接受面：Polygon 或 MultiPolygon",
+        "geometry type '{value}' is not a Polygon or MultiPolygon",
+    ),
+    "geometry_malformed": Reason(
+        "第{part}个面的坐标结构不对：应为环的列表，每个环是坐标点 [经度, 纬度] 的列表，此处是“{value}”",
+        "the coordinates of polygon {part} are not a list of rings of [longitude, latitude] "
+        "positions: '{value}'",
+    ),
+    "geometry_coordinate_invalid": Reason(
+        "第{part}个面第{ring}个环中的坐标点“{value}”不是两个数字 [经度, 纬度]",
+        "position '{value}' in ring {ring} of polygon {part} is not two numbers "
+        "[longitude, latitude]",
+    ),
+    "geometry_coordinate_out_of_range": Reason(
+        "第{part}个面第{ring}个环中的坐标点“{value}”超出经纬度范围（经度 -180～180，纬度 -90～90）："
+        "坐标应为 WGS84 经纬度（度），而不是投影坐标（米）",
+        "position '{value}' in ring {ring} of polygon {part} is outside longitude -180..180 or "
+        "latitude -90..90: coordinates must be WGS84 degrees, not projected metres",
+    ),
+    "geometry_ring_too_short": Reason(
+        "第{part}个面第{ring}个环只有{points}个坐标点，闭合的环至少要4个（首末两点相同）",
+        "ring {ring} of polygon {part} has {points} positions; a closed ring needs at least 4",
+    ),
+    "geometry_ring_not_closed": Reason(
+        "第{part}个面第{ring}个环未闭合：首点 {first} 与末点 {last} 应相同",
+        "ring {ring} of polygon {part} is not closed: its first position {first} and its last "
+        "{last} differ",
+    ),
 }
 
 FILE_REASONS: dict[str, Reason] = {
@@ -251,6 +300,27 @@ FILE_REASONS: dict[str, Reason] = {
     "symlink_refused": Reason(
         "不读取符号链接（快捷方式），请把文件本身放进 raw/",
         "symbolic links are not followed; put the file itself into raw/",
+    ),
+    # Boundary files (raw/reference/*.geojson, pipelines.ingest.boundaries)
+    "geojson_not_text": Reason(
+        "文件不是 UTF-8 文本，无法作为 GeoJSON 读取；请用地图软件重新导出为 GeoJSON（UTF-8 编码）",
+        "the file is not UTF-8 text and cannot be read as GeoJSON; export it again as GeoJSON "
+        "(UTF-8)",
+    ),
+    "geojson_invalid": Reason(
+        "文件不是有效的 GeoJSON：第{line}行第{column}列附近 JSON 格式有误（{detail}）；"
+        "请用地图软件重新导出为 GeoJSON",
+        "the file is not valid GeoJSON: malformed JSON near line {line}, column {column} "
+        "({detail}); export it again as GeoJSON",
+    ),
+    "geojson_not_feature_collection": Reason(
+        "边界文件应为 GeoJSON 要素集合（type 为 FeatureCollection，features 为要素列表），"
+        "此文件是“{found}”",
+        "a boundary file must be a GeoJSON FeatureCollection with a list of features; this "
+        "file is '{found}'",
+    ),
+    "geojson_no_features": Reason(
+        "GeoJSON 文件中没有要素（features 为空）", "the GeoJSON file has no features"
     ),
 }
 

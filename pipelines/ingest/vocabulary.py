@@ -143,6 +143,11 @@ FIELDS_BY_FEED: dict[Feed, tuple[Field, ...]] = {
 # one of enterprise returns.
 TAUGHT_FEEDS: tuple[Feed, ...] = (Feed.RETURNS, Feed.SUMMARIES)
 FEED_ZH: dict[str, str] = {Feed.RETURNS.value: "企业报表", Feed.SUMMARIES.value: "镇街汇总表"}
+# The properties a boundary feature (raw/reference/*.geojson, pipelines.ingest.boundaries) may
+# carry its region code under, the first found wins; names are compared case-insensitively.
+BOUNDARY_CODE_PROPERTIES: tuple[str, ...] = (
+    "region_code", "区划代码", "行政区划代码", "code", "adcode", "XZQDM",
+)  # fmt: skip
 
 
 def _spellings(groups: dict[object, str]) -> dict[str, object]:

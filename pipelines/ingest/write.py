@@ -16,12 +16,18 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.ingest import registry
+from pipelines.ingest import boundaries, registry
 from pipelines.ingest.discovery import RawFile
 from pipelines.ingest.landing import SCHEMA, create_landing_tables
 from pipelines.ingest.parse import TABLE_BY_FEED, FileOutcome
 
-LINEAGE_TABLES = (*TABLE_BY_FEED.values(), "quarantine", "field_issues", "load_audit")
+LINEAGE_TABLES = (
+    *TABLE_BY_FEED.values(),
+    boundaries.TABLE,
+    "quarantine",
+    "field_issues",
+    "load_audit",
+)
 
 
 @contextlib.contextmanager

@@ -4,7 +4,8 @@
 (enterprises.py) and, period by period, chooses where the deliberate mistakes go
 (placement.py, bad_rows.py) and writes one return per town (returns.py, laid out by
 layouts.py) and one summary per district with two misreports (summaries.py); then the
-correction file (correction.py), the reference overrides (reference.py) and the bilingual
+correction file (correction.py), the reference overrides (reference.py), the made-up
+boundaries of districts and towns for the dashboard's map (boundaries.py) and the bilingual
 manifest raw/README.md (manifest.py). Same seed and scale → byte-identical files and
 identical mtimes. Files are written one at a time, so a province-scale run
 (`--scale 200 --towns 1000 --bad-rate 0.01`: ~1,000,000 returns a year in ~1,000 town
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .boundaries import write_boundaries
 from .city import build_city, write_seeds
 from .correction import write_correction
 from .enterprises import Population
@@ -70,6 +72,7 @@ def generate(
         if last:
             write_correction(manifest, records, year, placement.spoiled_files)
     write_reference(manifest, years[-1])
+    write_boundaries(manifest)
     set_mtimes(manifest)
     write_readme(manifest)
     return manifest

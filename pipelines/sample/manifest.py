@@ -27,6 +27,7 @@ _FORMAT_NAMES = {
     "csv-gbk": "CSV GB18030",
     "csv-utf8": "CSV UTF-8",
     "csv-utf8-bom": "CSV UTF-8 BOM",
+    "geojson": "GeoJSON",
 }
 
 
@@ -179,6 +180,11 @@ def _files(m: Manifest) -> list[str]:
         "",
         "数据行不含标题、填报单位、表头、合计和备注行。企业报表 returns/ 每镇街每期一个文件，外加一个更正文件。",
         "Data rows exclude title, 填报单位, header, 合计 and note lines. returns/: one file per town per period, plus one correction.",
+        *(
+            ["GeoJSON 边界文件按要素计行。The GeoJSON boundary file's rows are its features."]
+            if files_by[("reference", "geojson")]
+            else []
+        ),
         "",
         "版式 / layouts: 标题行、填报单位行、有时空一行、表头（部分 XLSX 为两行合并表头，子表头为完整列名）、数据、合计行、备注与填表人行；"
         "部分文件有“序号”列、别名表头、千分位、全角数字、日期为 Excel 日期单元格或序列号、布尔值为 是/否/√/有/无/1/0、"

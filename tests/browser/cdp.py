@@ -100,6 +100,7 @@ class Browser:
             connect(page["webSocketDebuggerUrl"], max_size=None, open_timeout=20)
         )
         self.ids = itertools.count(1)
+        self.events: list[dict] = []  # what the page reported meanwhile (Network.enable: requests)
         self.send("Emulation.setDeviceMetricsOverride",
                   width=width, height=height, deviceScaleFactor=1, mobile=False)  # fmt: skip
 
@@ -112,6 +113,8 @@ class Browser:
                 if "error" in reply:
                     raise RuntimeError(f"{method}: {reply['error']}")
                 return reply.get("result", {})
+            if "method" in reply:
+                self.events.append(reply)
 
     def eval(self, expression: str):  # noqa: ANN201
         result = self.send("Runtime.evaluate", expression=expression, returnByValue=True)

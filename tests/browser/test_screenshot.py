@@ -10,15 +10,11 @@ from __future__ import annotations
 import argparse
 import io
 import subprocess
-from datetime import datetime
 
-import pytest
 from PIL import Image
 
-from dashboards.auth import hash_password
-from dashboards.users import write_users
-from tests.browser.cdp import CHROMIUM_MISSING, chromium_path, overview_screenshot, streamlit_server
-from tests.dashboard.conftest import TOWN_COUNTS, write_snapshot
+from tests.browser.cdp import overview_screenshot, streamlit_server
+from tests.browser.conftest import LEADER, LEADER_PASSWORD
 
 
 def check_png(png: bytes) -> Image.Image:
@@ -31,24 +27,10 @@ def check_png(png: bytes) -> Image.Image:
     return image
 
 
-def test_overview_in_a_real_browser(tmp_path):
-    if chromium_path() is None:
-        pytest.fail(CHROMIUM_MISSING)
+def test_overview_in_a_real_browser(leader_dashboard, tmp_path):
     fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
     assert fonts.strip(), "no Chinese font: sudo .ci/system-packages (make test does this)"
-    publish = tmp_path / "published"
-    write_snapshot(
-        publish, "snapshot-20260101T020500000000.duckdb", datetime(2026, 1, 1, 2, 5), TOWN_COUNTS
-    )
-    users = tmp_path / "users.toml"
-    write_users(
-        {"lingdao": {"role": "leader", "password_hash": hash_password("leader-pass-1")}}, users
-    )
-
-    env = {"GONGHUI_PUBLISH_DIR": str(publish), "GONGHUI_USERS_FILE": str(users),
-           "GONGHUI_WAREHOUSE": str(tmp_path / "none.duckdb")}  # fmt: skip
-    with streamlit_server(env) as url:
-        png = overview_screenshot(url, "lingdao", "leader-pass-1")
+    png = overview_screenshot(leader_dashboard, LEADER, LEADER_PASSWORD)
 
     (tmp_path / "overview.png").write_bytes(png)
     image = check_png(png)

@@ -1,4 +1,4 @@
-"""Drive the dashboard in AppTest: sign in, open pages, capture downloaded bytes."""
+"""Drive the dashboard in AppTest: sign in, open pages, read downloaded workbooks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import polars as pl
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
@@ -33,24 +33,25 @@ def open_page(at: AppTest, page: str) -> AppTest:
 
 
 def pages(at: AppTest) -> set[str]:
-    """URL paths of the pages the navigation offers to the signed-in user."""
-    return {info.get("url_pathname") for info in at._registered_pages.values()}
+    """URL paths of the pages the navigation offers to the signed-in user: those with a view
+    script (a page the role may not open is registered hidden, a sentence without a script)."""
+    return {
+        info.get("url_pathname") for info in at._registered_pages.values() if info["script_path"]
+    }
 
 
 def frame(at: AppTest, index: int = -1) -> pl.DataFrame:
     return pl.from_pandas(at.dataframe[index].value)
 
 
-class CapturingStorage(MemoryMediaFileStorage):
-    """Media storage that remembers every file a run hands to the browser."""
-
-    files: dict[str, bytes] = {}
-
-    def load_and_get_id(self, path_or_data, mimetype, kind, filename=None):  # noqa: ANN001
-        if isinstance(path_or_data, bytes) and filename:
-            CapturingStorage.files[filename] = path_or_data
-        return super().load_and_get_id(path_or_data, mimetype, kind, filename)
+def xlsx_title(data: bytes) -> str | None:
+    """The title line above the header (a lone cell in A1), if the download has one."""
+    first_row = next(load_workbook(io.BytesIO(data), read_only=True).active.iter_rows(max_row=1))
+    cells = [cell.value for cell in first_row if cell.value is not None]
+    return cells[0] if len(cells) == 1 and first_row[0].value is not None else None
 
 
 def read_xlsx(data: bytes) -> pl.DataFrame:
-    return pl.read_excel(io.BytesIO(data))
+    """The table of a download, below its title line when it has one."""
+    header_row = 1 if xlsx_title(data) else 0
+    return pl.read_excel(io.BytesIO(data), read_options={"header_row": header_row})

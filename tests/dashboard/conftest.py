@@ -18,13 +18,17 @@ Each town has its own source file, two quarantined rows and one flagged summary 
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+import streamlit.testing.v1.app_test as app_test_module
+from streamlit.runtime.media_file_manager import MediaFileManager
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 if str(REPO_ROOT) not in sys.path:
@@ -182,6 +186,36 @@ def _kpi_rows(town_counts: dict) -> list[tuple]:
     return rows
 
 
+def _square(west: float, south: float, east: float, north: float) -> str:
+    """A rectangle in longitude/latitude, as dim_region_boundary holds it (GeoJSON text,
+    counter-clockwise as RFC 7946 has it)."""
+    ring = [[west, south], [east, south], [east, north], [west, north], [west, south]]
+    return json.dumps({"type": "Polygon", "coordinates": [ring]}, separators=(",", ":"))
+
+
+# dim_region_boundary: 鼓楼 alone in 海曙区; 溪口 and 锦屏 side by side make 奉化区.
+BOUNDARIES = {
+    HAISHU: _square(121.50, 29.85, 121.60, 29.95),
+    FENGHUA: _square(121.20, 29.60, 121.45, 29.70),
+    GULOU: _square(121.50, 29.85, 121.60, 29.95),
+    XIKOU: _square(121.20, 29.60, 121.35, 29.70),
+    JINPING: _square(121.35, 29.60, 121.45, 29.70),
+}
+
+
+def _write_boundaries(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "create table dim_region_boundary (region_code varchar, region_name varchar,"
+        " region_level varchar, geometry varchar, source_file varchar, source_row integer,"
+        " file_mtime timestamp)"
+    )
+    con.executemany(
+        "insert into dim_region_boundary select region_code, region_name, region_level, ?,"
+        " 'reference/区划边界.geojson', ?, null from dim_region where region_code = ?",
+        [(shape, i, code) for i, (code, shape) in enumerate(BOUNDARIES.items(), 1)],
+    )
+
+
 def write_snapshot(publish_dir: Path, name: str, published_at: datetime, town_counts: dict) -> Path:
     publish_dir.mkdir(parents=True, exist_ok=True)
     path = publish_dir / name
@@ -207,6 +241,7 @@ def write_snapshot(publish_dir: Path, name: str, published_at: datetime, town_co
     )
     marks = ", ".join("?" * 17)
     con.executemany(f"insert into kpi_definitions values ({marks})", KPI_DEFINITIONS)
+    _write_boundaries(con)
     con.execute(
         "create temp table kpi_values (region_code varchar, period varchar, kpi varchar,"
         " numerator double, denominator double, value double, target double,"
@@ -257,6 +292,40 @@ def source_file(town: str, period: str) -> str:
     return f"returns/{period[:4]}/{town}.csv"
 
 
+# The contracts of 2025-12 (period end 2025-12-31) of enterprises 0–3 of every town:
+# (enterprise, type, expires on). Counted from the period end, per town: expired 1 cba
+# (-31 days) and 1 wage (-1); within 90 days 1 cba (15) and 2 wage (10, 90: the last day
+# in); 181 days ahead 1 wage. Counted from any day after 2026-06-30, all six have expired.
+CONTRACTS = [
+    (0, "cba", "2026-01-15"),
+    (0, "wage", "2026-01-10"),
+    (1, "cba", "2025-11-30"),
+    (1, "wage", "2026-06-30"),
+    (2, "wage", "2026-03-31"),
+    (3, "wage", "2025-12-30"),
+]
+
+
+def _write_contracts(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create temp table contracts (i integer, contract_type varchar, expires_on date)")
+    con.executemany("insert into contracts values (?, ?, ?)", CONTRACTS)
+    con.execute(
+        """
+        create table mart_contract_expiry as
+        select e.period, date '2025-12-31' as period_end, c.contract_type,
+            case c.contract_type when 'cba' then '集体合同' else '工资专项集体合同' end
+                as contract_zh,
+            e.uscc, e.enterprise_name, e.region_code, r.region_name, r.district_code,
+            r.district_name, e.employees, date '2023-01-01' as signed_on, c.expires_on,
+            e.source_file, e.sheet, e.source_row
+        from fct_enterprise_returns as e
+        inner join dim_region as r using (region_code)
+        inner join contracts as c on e.uscc = '91' || e.region_code || lpad(c.i::varchar, 4, '0')
+        where e.period = '2025-12'
+        """
+    )
+
+
 def _write_rows(con: duckdb.DuckDBPyConnection, town_counts: dict) -> None:
     """fct_enterprise_returns, mart_actions, quarantine, load audit and reconciliation."""
     rows = []
@@ -297,27 +366,24 @@ def _write_rows(con: duckdb.DuckDBPyConnection, town_counts: dict) -> None:
         create table mart_actions as
         with actions as (
             select period, 'no_union' as action_type, '职工25人以上未建会' as action_zh, *
-                exclude (period), null::date as due_date, null::integer as days_left
+                exclude (period)
             from fct_enterprise_returns where not has_union and employees >= 25
             union all by name
-            select period, 'cba_expiring' as action_type, '集体合同到期预警' as action_zh,
-                * exclude (period), date '2026-01-15' as due_date, 15 as days_left
-            from fct_enterprise_returns where cba_in_force and right(uscc, 4) = '0000'
-            union all by name
             select period, 'stopped_reporting' as action_type, '停止报送' as action_zh,
-                * exclude (period), null as due_date, null as days_left
+                * exclude (period)
             from fct_enterprise_returns where right(uscc, 4) = '0001'
             union all by name
             select period, 'moved_out' as action_type, '已迁出，本期在西口街道报送' as action_zh,
-                * exclude (period), null as due_date, null as days_left
+                * exclude (period)
             from fct_enterprise_returns where right(uscc, 4) = '0002'
         )
         select a.period, a.action_type, a.action_zh, a.uscc, a.enterprise_name, a.region_code,
-            r.region_name, r.district_code, r.district_name, a.employees, a.due_date, a.days_left,
+            r.region_name, r.district_code, r.district_name, a.employees,
             a.source_file, a.sheet, a.source_row
         from actions as a inner join dim_region as r using (region_code)
         """
     )
+    _write_contracts(con)
     con.execute(
         "create table mart_quarantine (source_file varchar, sheet varchar, source_row integer,"
         " feed varchar, field varchar, value varchar, reason_code varchar, message_zh varchar,"
@@ -490,3 +556,38 @@ def publish(publish_dir):
 @pytest.fixture
 def app_path() -> Path:
     return APP
+
+
+class CapturingManager(MediaFileManager):
+    """Remembers the callable behind every deferred download (the dashboard writes a file
+    when its button is clicked), by file name."""
+
+    deferred: dict[str, Callable[[], bytes]] = {}
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):  # noqa: ANN001
+        CapturingManager.deferred[file_name] = data_callable
+        return super().add_deferred(data_callable, mimetype, coordinates, file_name, **kwargs)
+
+
+class Downloads(Mapping):
+    """File name → the bytes a click on its button gives (the callable run on access)."""
+
+    def __init__(self, deferred: dict[str, Callable[[], bytes]]) -> None:
+        self.deferred = deferred
+
+    def __getitem__(self, name: str) -> bytes:
+        return self.deferred[name]()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.deferred)
+
+    def __len__(self) -> int:
+        return len(self.deferred)
+
+
+@pytest.fixture
+def downloads(monkeypatch) -> Downloads:
+    """Every download the pages opened in the test offer, generated as a click would."""
+    CapturingManager.deferred = {}
+    monkeypatch.setattr(app_test_module, "MediaFileManager", CapturingManager)
+    return Downloads(CapturingManager.deferred)

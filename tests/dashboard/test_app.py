@@ -43,19 +43,23 @@ def test_city_card_shows_rate_target_gap_and_change_on_last_year(app_path):
     # the distance to the target, not a trend: no arrow; met, so nothing still needed
     assert org.proto.delta_description == "距目标"
     assert org.proto.direction == MetricProto.MetricDirection.NONE
-    assert "目标 95.0%　·　同比 +2.2个百分点" in captions(at)
+    # the change on last year is its own figure, with its arrow
+    assert "目标 95.0%　·　同比 :green[▲ +2.2个百分点]" in captions(at)
     assert org.help == "已建会企业数 404家 ÷ 企业数 420家"
 
 
 @pytest.mark.usefixtures("snapshot")
 def test_card_below_target_is_red(app_path):
-    membership = metric(run(app_path), "职工入会率")
+    at = run(app_path)
+    membership = metric(at, "职工入会率")
 
     assert membership.value == "94.3%"
     assert membership.delta == "-0.7个百分点"
     assert membership.proto.color == MetricProto.MetricColor.RED
     # 95% of the city's 14,000 employees is 13,300 members: 100 more than its 13,200
-    assert membership.proto.delta_description == "距目标，还需发展会员 100 人"
+    assert membership.proto.delta_description == "距目标"
+    # what it takes, on its own line under the card (beside the delta it would be cut off)
+    assert ":red[**还需发展会员 100 人**]" in [m.value for m in at.markdown]
 
 
 @pytest.mark.usefixtures("snapshot")
@@ -84,8 +88,9 @@ def test_head_counts_are_printed_as_in_reports(app_path):
 
     assert metric(at, "在报企业数").value == "420家"
     assert metric(at, "已建会企业数").value == "404家"
-    assert metric(at, "职工人数").value == "14,000人"
-    assert metric(at, "会员人数").value == "13,200人"
+    assert metric(at, "职工人数").value == "1.4万人"
+    assert metric(at, "会员人数").value == "1.32万人"
+    assert metric(at, "会员人数").help == "会员人数 13,200人"
 
 
 @pytest.mark.usefixtures("snapshot")

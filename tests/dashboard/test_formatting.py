@@ -16,11 +16,11 @@ from dashboards.formatting import (
     fmt_kpi_value,
     fmt_pct,
     fmt_period,
-    fmt_persons,
     fmt_points,
-    fmt_rounds,
     fmt_timestamp,
     fmt_value,
+    fmt_wan,
+    fmt_yoy,
 )
 
 
@@ -34,11 +34,29 @@ def test_percent_has_one_decimal(value, expected):
 
 
 def test_counts_have_thousands_separators_and_units():
-    assert fmt_persons(13200) == "13,200人"
-    assert fmt_persons(13200.0) == "13,200人"
+    assert fmt_value(13200, "persons") == "13,200人"
+    assert fmt_value(13200.0, "persons") == "13,200人"
     assert fmt_enterprises(467) == "467家"
-    assert fmt_rounds(1234) == "1,234次"
-    assert fmt_persons(None) == fmt_enterprises(None) == fmt_rounds(None) == "—"
+    assert fmt_value(1234, "rounds") == "1,234次"
+    assert fmt_value(None, "persons") == fmt_enterprises(None) == "—"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(13200, "1.32万人"), (14000, "1.4万人"), (140000, "14万人"), (1234567, "123.46万人"),
+     (9870, "9,870人"), (10000, "1万人"), (None, "—")],
+)  # fmt: skip
+def test_head_counts_from_ten_thousand_read_in_wan(value, expected):
+    assert fmt_wan(value, "人") == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(2.2, ":green[▲ +2.2个百分点]"), (-1.04, ":red[▼ -1.0个百分点]"), (0.04, "持平"),
+     (None, "—")],
+)  # fmt: skip
+def test_change_on_last_year_has_its_own_arrow(value, expected):
+    assert fmt_yoy(value, "pct") == expected
 
 
 @pytest.mark.parametrize(

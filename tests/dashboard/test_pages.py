@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
 import duckdb
 import polars as pl
 import pytest
+from openpyxl import load_workbook
 
+from pipelines.exports.contract_expiry import Horizon
 from pipelines.warehouse import run_log
-from tests.dashboard.apptest import frame, login, ok, open_page, pages
+from tests.dashboard.apptest import frame, login, ok, open_page, pages, read_xlsx, xlsx_title
 from tests.dashboard.conftest import CITY, FENGHUA, GULOU, JINPING, XIKOU
 
 
@@ -142,7 +145,7 @@ def test_drilldown_follows_the_kpi(snapshot):
     assert (frame(at)["计入分子"] == "未报此项").sum() == 11
 
 
-def test_actions_lists_and_excel(snapshot):
+def test_actions_lists_and_excel(snapshot, downloads):
     at = open_page(login("fenxi"), "actions")
 
     expected = mart(
@@ -150,22 +153,73 @@ def test_actions_lists_and_excel(snapshot):
         "select action_type, count(*) as n from mart_actions where period = '2025-12' group by all",
     )
     counts = dict(expected.iter_rows())
+    # the contracts of conftest.CONTRACTS in 3 towns, counted from 2025-12-31
     assert [t.label for t in at.tabs] == [
         f"未建会企业（{counts['no_union']}）",
-        f"合同到期预警（{counts['cba_expiring']}）",
+        "已到期未续签（6）",
+        "90天内到期（9）",
         f"停报企业（{counts['stopped_reporting']}）",
         f"迁出企业（{counts['moved_out']}）",
     ]
-    assert frame(at, 1)["状态"].to_list() == ["15天内到期"] * 3
+    markdown = [m.value for m in at.markdown]
+    assert (
+        "**截至 2025-12-31（报告期末）**：集体合同 3 份、工资专项集体合同 3 份，涉及 6 家企业"
+        in markdown
+    )
+    assert (
+        "**截至 2025-12-31（报告期末）**：集体合同 3 份、工资专项集体合同 6 份，涉及 6 家企业"
+        in markdown
+    )
+    assert "##### 工资专项集体合同90天内到期（6 份合同，6 家企业）" in markdown
+    assert frame(at, 1)["状态"].to_list() == ["已到期31天"] * 3
+    assert frame(at, 2)["状态"].to_list() == ["已到期1天"] * 3
+    assert frame(at, 3)["状态"].to_list() == ["15天后到期"] * 3
+    assert frame(at, 4)["状态"].to_list() == ["10天后到期"] * 3 + ["90天后到期"] * 3
     assert [b.label for b in at.download_button] == [
         "下载未建会企业（Excel）",
-        "下载合同到期预警（Excel）",
+        "下载集体合同已到期未续签（Excel）",
+        "下载工资专项集体合同已到期未续签（Excel）",
+        "下载集体合同90天内到期（Excel）",
+        "下载工资专项集体合同90天内到期（Excel）",
         "下载停报企业（Excel）",
         "下载迁出企业（Excel）",
     ]
-    moved = frame(at, 3)
+    expiring = downloads["工资专项集体合同90天内到期_宁波市_2025年度.xlsx"]
+    assert (
+        xlsx_title(expiring)
+        == "宁波市　2025年度　工资专项集体合同90天内到期　截至 2025-12-31（报告期末）"
+    )
+    assert (
+        read_xlsx(expiring)["到期日期"].cast(pl.String).to_list()
+        == ["2026-01-10"] * 3 + ["2026-03-31"] * 3
+    )
+    moved = frame(at, 6)
     assert moved.height == counts["moved_out"] > 0
     assert set(moved["事项"]) == {"已迁出，本期在西口街道报送"}
+
+
+def test_expiring_contracts_look_as_far_ahead_as_asked(snapshot):
+    at = open_page(login("fenxi"), "actions")
+
+    ok(at.selectbox(key="expiry_days").set_value(180).run())
+    assert at.tabs[2].label == "180天内到期（9）"  # 181 days ahead: not yet
+    ok(at.selectbox(key="expiry_days").set_value(365).run())
+    assert at.tabs[2].label == "365天内到期（12）"
+    assert (
+        "**截至 2025-12-31（报告期末）**：集体合同 3 份、工资专项集体合同 9 份，涉及 9 家企业"
+        in [m.value for m in at.markdown]
+    )
+
+
+def test_expiry_counted_from_today(snapshot):
+    at = open_page(login("fenxi"), "actions")
+
+    ok(at.radio(key="expiry_reference").set_value("today").run())
+    today = Horizon.of("2025-12", "today").as_of  # after 2026-06-30: every contract expired
+    assert [t.label for t in at.tabs][1:3] == ["已到期未续签（18）", "90天内到期（0）"]
+    assert f"**截至 {today}（今天）**：集体合同 6 份、工资专项集体合同 12 份，涉及 12 家企业" in [
+        m.value for m in at.markdown
+    ]
 
 
 def test_quality_page_shows_audit_quarantine_and_reconciliation(snapshot):
@@ -184,7 +238,7 @@ def test_quality_page_shows_audit_quarantine_and_reconciliation(snapshot):
     unknown = next(table for table in tables if "最接近的字段" in table.columns)
     assert unknown.select("表头写法", "最接近的字段").rows() == [
         ("厂务公开落实情况", "厂务公开 open_affairs"),
-        ("联系电话", None),
+        ("联系电话", "—"),
     ]
     assert "2列表头未识别，未读入" in at.warning[0].value
     aliases = next(table for table in tables if "对应字段" in table.columns)
@@ -249,3 +303,39 @@ def test_every_page_renders_for_every_role(snapshot, page):
         at = login(name)
         if page in pages(at):
             open_page(at, page)
+
+
+def test_enterprise_list_download_is_titled_frozen_filtered_and_named_in_chinese(
+    snapshot, downloads
+):
+    open_page(login("fenxi"), "drilldown")
+
+    data = downloads["企业名单_宁波市_2025年度_工会组建率.xlsx"]
+    assert xlsx_title(data) == "宁波市　2025年度　工会组建率　企业名单（企业数）"
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet.freeze_panes == "A3"  # the title line and the header stay in view
+    # an Excel table from the header down, with a filter on every column
+    assert [table.autoFilter.ref for table in sheet.tables.values()] == [
+        "A2:N422"
+    ]  # 14 columns, 420 rows
+    assert read_xlsx(data).height == 420
+
+
+def test_quality_page_follows_the_sidebar_region_in_chinese(snapshot):
+    at = open_page(login("fenxi", query={"region": GULOU}), "quality")
+
+    assert "范围：鼓楼街道" in [c.value for c in at.caption]
+    tables = [pl.from_pandas(frame.value) for frame in at.dataframe]
+    audit = next(table for table in tables if "读取行数" in table.columns)
+    assert set(audit["文件"]) == {f"returns/2024/{GULOU}.csv", f"returns/2025/{GULOU}.csv"}
+    assert set(audit["报表"]) == {"企业报表"}
+    by_reason = next(table for table in tables if "示例说明" in table.columns)
+    assert by_reason.select("原因", "行数").rows() == [("该栏“…”不能为负数", 2)]
+    by_town = next(
+        table for table in tables if "镇街代码" in table.columns and "行数" in table.columns
+    )
+    assert by_town.select("镇街", "行数").rows() == [("鼓楼街道", 2)]
+    flags = next(table for table in tables if "企业报表汇总值" in table.columns)
+    assert flags.select("镇街", "上报值", "企业报表汇总值", "差额").rows() == [
+        ("鼓楼街道", "202.3%", "97.0%", "+105.3个百分点")
+    ]

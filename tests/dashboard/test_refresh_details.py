@@ -54,9 +54,9 @@ def test_a_town_user_gets_success_or_failure_and_time_only(failed_run):
 
     assert at.error[0].value == BANNER  # no reason in the banner
     assert f"刷新失败：{ENDED}　原因请咨询市总工会数据分析员" in [e.value for e in at.error]
-    [log] = [pl.from_pandas(d.value) for d in at.dataframe if "ended_at" in d.value.columns]
-    assert log.columns == ["status", "ended_at"]
-    assert log.rows() == [("failure", "2026-01-02 02:01:00")]
+    [log] = [pl.from_pandas(d.value) for d in at.dataframe if "结束时间" in d.value.columns]
+    assert log.columns == ["结果", "结束时间"]
+    assert log.rows() == [("失败", "2026-01-02 02:01:00")]
     text = shown_text(at)
     for detail in ("check failed", "330203001000.csv", "landing_tables", "schedule"):
         assert detail not in text
@@ -67,9 +67,11 @@ def test_an_analyst_keeps_the_whole_run_log_and_the_reason(failed_run):
 
     assert at.error[0].value == f"{BANNER}原因：{plain(REASON)}"
     assert f"刷新失败：{ENDED}　{plain(REASON)}" in [e.value for e in at.error]
-    [log] = [pl.from_pandas(d.value) for d in at.dataframe if "ended_at" in d.value.columns]
-    assert log["failure_reason"].to_list() == [REASON]
-    assert log["files_seen"].to_list() == [30]
+    [log] = [pl.from_pandas(d.value) for d in at.dataframe if "结束时间" in d.value.columns]
+    assert log.columns[:4] == ["结果", "启动方式", "开始时间", "结束时间"]  # Chinese, not codes
+    assert log.select("结果", "启动方式", "已发布").rows() == [("失败", "定时", "否")]
+    assert log["失败原因"].to_list() == [REASON]
+    assert log["文件数"].to_list() == [30]
     assert "330203001000.csv" in shown_text(at)  # what the town user's page must not show
 
 

@@ -28,6 +28,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = REPO_ROOT / "dbt_project"
 sys.path.insert(0, str(REPO_ROOT))
 
+from pipelines.exports.contract_expiry import EXPIRY_LISTS, Horizon  # noqa: E402
 from pipelines.ingest.landing import create_landing_tables  # noqa: E402
 
 CITY, DISTRICT_A, DISTRICT_B = "990000000000", "990100000000", "990200000000"
@@ -167,7 +168,18 @@ ENTERPRISE_RETURNS = [
     _return(A, "甲公司", TOWN_1, "2023-06", 10, "single", 8),
     _return(B, "乙公司", TOWN_1, "2023-06", 30, "none", 0),
     # 二镇 2024-06
-    _return(E, "己公司", TOWN_2, "2024-06", 50, "single", 40),
+    _return(
+        E,
+        "己公司",
+        TOWN_2,
+        "2024-06",
+        50,
+        "single",
+        40,
+        # signed after the period ends: not a contract of this period's lists
+        wage_signed_on=date(2024, 7, 1),
+        wage_expires_on=date(2025, 6, 30),
+    ),
     _return(F, "庚公司", TOWN_2, "2024-06", 10, "none", 0),
     # 三镇 2024-06
     _return(G, "辛公司", TOWN_3, "2024-06", 40, "single", 40),
@@ -190,6 +202,17 @@ SUMMARY_RETURNS = [
         1, 0, 0,
     ],
 ]  # fmt: skip
+
+
+# Boundary files (landing.ref_boundaries, as the ingestion accepted them): 一镇 is drawn by both
+# files, the later one wins; 二镇 only by the first.
+SQUARE = '{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}'
+SQUARE_2 = '{"type":"Polygon","coordinates":[[[1,0],[2,0],[2,1],[1,1],[1,0]]]}'
+BOUNDARIES = [
+    ("reference/边界.geojson", 1, EARLY, TOWN_1, SQUARE),
+    ("reference/边界.geojson", 2, EARLY, TOWN_2, SQUARE_2),
+    ("reference/边界更新.geojson", 1, LATE, TOWN_1, SQUARE_2),
+]
 
 
 def _build_landing(path: Path) -> None:
@@ -223,6 +246,11 @@ def _build_landing(path: Path) -> None:
         con.executemany(
             f"insert into landing.summary_returns ({', '.join(SUMMARY_COLUMNS)}) values ({marks})",
             SUMMARY_RETURNS,
+        )
+        con.executemany(
+            "insert into landing.ref_boundaries (source_file, sheet, source_row, file_mtime,"
+            " load_id, region_code, geometry) values (?, null, ?, ?, 'test', ?, ?)",
+            BOUNDARIES,
         )
     finally:
         con.close()
@@ -384,18 +412,66 @@ def test_every_kpi_for_every_region_with_returns(warehouse):
 
 def test_action_lists(warehouse):
     rows = warehouse.execute(
-        "select action_type, uscc, due_date, days_left, district_name, source_row"
+        "select action_type, uscc, district_name, source_row"
         " from main.mart_actions where period = '2024-06' and region_code = ?"
         " order by action_type, uscc",
         [TOWN_1],
     ).fetchall()
     assert rows == [
-        ("cba_expiring", B, date(2024, 6, 30), 0, "甲区", 7),
-        ("cba_expiring", C, date(2024, 6, 29), -1, "甲区", 5),
-        ("no_union", D, None, None, "甲区", 9),
-        ("stopped_reporting", X, None, None, "甲区", 12),
-        ("wage_expiring", A, date(2024, 9, 15), 77, "甲区", 4),
+        ("no_union", D, "甲区", 9),
+        ("stopped_reporting", X, "甲区", 12),
     ]
+
+
+def test_contracts_with_an_expiry_date_signed_by_the_period_end(warehouse):
+    rows = warehouse.execute(
+        "select contract_type, uscc, signed_on, expires_on, district_name, source_row"
+        " from main.mart_contract_expiry where period = '2024-06' order by contract_type, uscc"
+    ).fetchall()
+    # E's wage contract, signed 2024-07-01, is not one of 2024-06
+    assert rows == [
+        ("cba", A, date(2024, 6, 30), date(2027, 6, 29), "甲区", 4),
+        ("cba", B, date(2021, 7, 1), date(2024, 6, 30), "甲区", 7),
+        ("cba", C, date(2021, 6, 29), date(2024, 6, 29), "甲区", 5),
+        ("wage", A, date(2024, 1, 1), date(2024, 9, 15), "甲区", 4),
+    ]
+
+
+def _expiry_lists(warehouse, horizon: Horizon) -> dict[str, list[tuple]]:
+    lists = {}
+    for expiry in EXPIRY_LISTS:
+        sql, params = expiry.query(horizon, "2024-06", "true", lineage="")
+        lists[expiry.title(horizon)] = [
+            (row[1], row[-2], row[-1]) for row in warehouse.execute(sql, params).fetchall()
+        ]
+    return lists
+
+
+def test_expired_and_expiring_counted_from_the_period_end(warehouse):
+    """At 2024-06-30: C's contract expired the day before; B's expires that day, A's wage
+    contract 77 days later (within 90 days, not within 30)."""
+    assert _expiry_lists(warehouse, Horizon.of("2024-06")) == {
+        "集体合同已到期未续签": [(C, -1, "已到期1天")],
+        "工资专项集体合同已到期未续签": [],
+        "集体合同90天内到期": [(B, 0, "当天到期")],
+        "工资专项集体合同90天内到期": [(A, 77, "77天后到期")],
+    }
+    assert (
+        _expiry_lists(warehouse, Horizon.of("2024-06", days=30))["工资专项集体合同30天内到期"] == []
+    )
+
+
+def test_expired_counted_from_a_later_day_latest_first(warehouse):
+    """Counted from 2024-09-20 (as "today" would): A's wage contract expired 5 days before,
+    and B's and C's collective contracts are listed latest expired first."""
+    lists = _expiry_lists(warehouse, Horizon("today", date(2024, 9, 20), 90))
+    assert lists == {
+        "集体合同已到期未续签": [(B, -82, "已到期82天"), (C, -83, "已到期83天")],
+        "工资专项集体合同已到期未续签": [(A, -5, "已到期5天")],
+        "集体合同90天内到期": [],
+        "工资专项集体合同90天内到期": [],
+    }
+    assert Horizon("today", date(2024, 9, 20), 90).label() == "截至 2024-09-20（今天）"
 
 
 def test_reconciliation_flags(warehouse):
@@ -412,6 +488,17 @@ def test_reconciliation_flags(warehouse):
     assert rows["membership_rate"][2].startswith("上报值与企业报表汇总相差超过1个百分点")
     assert rows["cba_rate"] == (False, None, None)
     assert rows["enterprises"] == (False, None, None)
+
+
+def test_each_region_has_the_boundary_of_the_latest_file_that_draws_it(warehouse):
+    rows = warehouse.execute(
+        "select region_code, region_name, region_level, geometry, source_file, source_row"
+        " from main.dim_region_boundary order by region_code"
+    ).fetchall()
+    assert rows == [
+        (TOWN_1, "一镇", "town", SQUARE_2, "reference/边界更新.geojson", 1),
+        (TOWN_2, "二镇", "town", SQUARE_2, "reference/边界.geojson", 2),
+    ]
 
 
 def test_incremental_uniqueness_tests_judge_the_rebuilt_partitions_only(built, tmp_path):

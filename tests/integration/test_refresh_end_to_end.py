@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
-import pytest
+from openpyxl import load_workbook
 
 from pipelines.cli import main as gonghui
 from tests.integration.conftest import copy_fixture, run_refresh
@@ -173,16 +173,60 @@ def test_every_kpi_code_for_every_level(refreshed_city):
 
 def test_action_lists(refreshed_city):
     rows = refreshed_city.query(
-        "select action_type, enterprise_name, days_left from main.mart_actions "
+        "select action_type, enterprise_name from main.mart_actions "
         "where period = '2025-12' order by action_type, enterprise_name"
     )
-    assert rows == [
-        ("cba_expiring", "东升贸易有限公司", 0),
-        ("no_union", "东盛电子有限公司", None),
-        ("stopped_reporting", "东逝纺织有限公司", None),
-        ("wage_expiring", "东方机械有限公司", 59),
-        ("wage_expiring", "南方制造有限公司", 74),
-        ("wage_expiring", "西湖软件有限公司", -1),
+    assert rows == [("no_union", "东盛电子有限公司"), ("stopped_reporting", "东逝纺织有限公司")]
+
+
+def _export_actions(city, tmp_path, out_name: str, *options: str) -> Path:
+    out = tmp_path / out_name
+    args = ["export", "actions", "--period", "2025-12", "--out", str(out)]
+    assert gonghui([*args, *options, "--publish-dir", str(city.published)]) == 0
+    return out
+
+
+def test_export_actions_one_sheet_per_list_titled_with_the_reference_date(refreshed_city, tmp_path):
+    out = _export_actions(refreshed_city, tmp_path, "行动清单.xlsx")
+
+    workbook = load_workbook(out, read_only=True)
+    city = refreshed_city.query(
+        "select region_name from main.dim_region where region_level = 'city'"
+    )[0][0]
+    assert workbook["集体合同90天内到期"]["A1"].value == (
+        f"{city}　报告期 2025-12　集体合同90天内到期　截至 2025-12-31（报告期末）"
+    )
+    assert workbook["未建会企业"]["A1"].value == f"{city}　报告期 2025-12　未建会企业"
+    sheets = pl.read_excel(out, sheet_id=0, read_options={"header_row": 1})
+    listed = {
+        name: list(zip(frame["企业名称"], frame["状态"], strict=True)) if "状态" in frame.columns
+        else frame["企业名称"].to_list()
+        for name, frame in sheets.items()
+    }  # fmt: skip
+    assert listed == {
+        "未建会企业": ["东盛电子有限公司"],
+        "集体合同已到期未续签": [],
+        "工资专项集体合同已到期未续签": [("西湖软件有限公司", "已到期1天")],
+        "集体合同90天内到期": [("东升贸易有限公司", "当天到期")],
+        "工资专项集体合同90天内到期": [
+            ("东方机械有限公司", "59天后到期"),
+            ("南方制造有限公司", "74天后到期"),
+        ],
+        "停报企业": ["东逝纺织有限公司"],
+        "迁出企业": [],
+    }
+
+
+def test_export_actions_as_csv_with_fewer_days_ahead(refreshed_city, tmp_path):
+    out = _export_actions(refreshed_city, tmp_path, "actions.csv", "--days", "60")
+
+    frame = pl.read_csv(out, infer_schema=False)
+    assert frame.select("清单", "企业名称").rows() == [
+        ("未建会企业", "东盛电子有限公司"),
+        ("工资专项集体合同已到期未续签", "西湖软件有限公司"),
+        ("集体合同60天内到期", "东升贸易有限公司"),
+        ("工资专项集体合同60天内到期", "东方机械有限公司"),
+        ("停报企业", "东逝纺织有限公司"),
     ]
 
 
@@ -251,17 +295,14 @@ def test_export_kpis_reads_back_the_mart(refreshed_city, tmp_path):
     ).row(0) == (3, 5, 60.0, 90.0, -30.0, 2, 75.0, -15.0)
 
 
-@pytest.mark.parametrize("what", ["quarantine", "actions"])
-def test_other_exports_write_xlsx(refreshed_city, tmp_path, what):
-    out = tmp_path / f"{what}.xlsx"
-    args = ["export", what, "--out", str(out), "--publish-dir", str(refreshed_city.published)]
-    if what == "actions":
-        args += ["--period", "2025-12"]
-    assert gonghui(args) == 0
-    sheets = pl.read_excel(out, sheet_id=0)  # quarantine: a sheet per town
-    if what == "quarantine":  # a sheet per town, and the companion sheet of field issues
-        assert sheets.pop("字段问题").height == 1
-    assert sum(frame.height for frame in sheets.values()) == (4 if what == "quarantine" else 6)
+def test_export_quarantine_writes_a_sheet_per_town(refreshed_city, tmp_path):
+    out = tmp_path / "quarantine.xlsx"
+    args = ["export", "quarantine", "--out", str(out)]
+    assert gonghui([*args, "--publish-dir", str(refreshed_city.published)]) == 0
+    sheets = pl.read_excel(out, sheet_id=0)
+    # a sheet per town, and the companion sheet of field issues
+    assert sheets.pop("字段问题").height == 1
+    assert sum(frame.height for frame in sheets.values()) == 4
 
 
 def test_export_reconciliation_lists_each_town_with_the_flag_reason(refreshed_city, tmp_path):

@@ -12,6 +12,7 @@ import openpyxl
 import polars as pl
 import pytest
 
+from pipelines.ingest.boundaries import read_features, validate_features
 from pipelines.ingest.uscc import normalise_uscc, problem
 from pipelines.ingest.vocabulary import RETURN_FIELDS, fold_header
 from pipelines.sample import generate
@@ -165,3 +166,15 @@ def test_small_scale_is_quick(tmp_path: Path) -> None:
     returns = sum(f.rows for f in manifest.files if f.feed == "returns")
     assert 0 < returns < 1000
     assert sum(p.stat().st_size for p in (tmp_path / "raw").rglob("*") if p.is_file()) < 3_000_000
+
+
+def test_the_boundary_file_draws_every_district_and_town_once_and_validates(sample) -> None:
+    root, manifest = sample
+    data = (root / "raw" / "reference" / "区划边界.geojson").read_bytes()
+    features = read_features(data)
+    regions = [*manifest.city.districts, *manifest.city.towns]
+    checked = validate_features(features, frozenset(r.code for r in manifest.city.regions))
+    assert checked.quarantine.is_empty()
+    assert checked.accepted["region_code"].to_list() == [r.code for r in regions]
+    entry = next(f for f in manifest.files if f.fmt == "geojson")
+    assert (entry.feed, entry.rows) == ("reference", len(regions))

@@ -1,7 +1,5 @@
--- Lists of enterprises that need action, per period:
+-- Lists of enterprises that need action, per period (expiring contracts: mart_contract_expiry):
 --   no_union           ≥25 employees and no union (未建会企业清单)
---   cba_expiring       collective contract expiring within 90 days of period end, or expired
---   wage_expiring      wage agreement likewise (到期预警)
 --   stopped_reporting  returned in the town's previous period, and in no town this period
 --   moved_out          returned in the town's previous period, and this period in another town
 --                      (迁出: action_zh names the new town)
@@ -59,8 +57,6 @@ no_union as (
         enterprise_name,
         region_code,
         employees,
-        cast(null as date) as due_date,
-        cast(null as integer) as days_left,
         source_file,
         sheet,
         source_row
@@ -68,62 +64,6 @@ no_union as (
     from enterprises_to_list
 
     where employees >= 25 and union_form = 'none'
-
-),
-
-cba_expiring as (
-
-    select
-        period,
-        'cba_expiring' as action_type,
-        case
-            when cba_expires_on < period_end then '集体合同已到期'
-            else '集体合同即将到期(90天内)'
-        end as action_zh,
-        uscc,
-        enterprise_name,
-        region_code,
-        employees,
-        cba_expires_on as due_date,
-        cast({{ dbt.datediff('period_end', 'cba_expires_on', 'day') }} as integer) as days_left,
-        source_file,
-        sheet,
-        source_row
-
-    from enterprises_to_list
-
-    where
-        cba_expires_on is not null
-        and coalesce(cba_signed_on <= period_end, true)
-        and cba_expires_on <= {{ dbt.dateadd('day', 90, 'period_end') }}
-
-),
-
-wage_expiring as (
-
-    select
-        period,
-        'wage_expiring' as action_type,
-        case
-            when wage_expires_on < period_end then '工资专项集体合同已到期'
-            else '工资专项集体合同即将到期(90天内)'
-        end as action_zh,
-        uscc,
-        enterprise_name,
-        region_code,
-        employees,
-        wage_expires_on as due_date,
-        cast({{ dbt.datediff('period_end', 'wage_expires_on', 'day') }} as integer) as days_left,
-        source_file,
-        sheet,
-        source_row
-
-    from enterprises_to_list
-
-    where
-        wage_expires_on is not null
-        and coalesce(wage_signed_on <= period_end, true)
-        and wage_expires_on <= {{ dbt.dateadd('day', 90, 'period_end') }}
 
 ),
 
@@ -175,8 +115,6 @@ stopped_or_moved as (
         previous_and_this_returns.enterprise_name,
         previous_and_this_returns.region_code,
         previous_and_this_returns.employees,
-        cast(null as date) as due_date,
-        cast(null as integer) as days_left,
         previous_and_this_returns.source_file,
         previous_and_this_returns.sheet,
         previous_and_this_returns.source_row
@@ -191,10 +129,6 @@ stopped_or_moved as (
 actions as (
 
     select * from no_union
-    union all
-    select * from cba_expiring
-    union all
-    select * from wage_expiring
     union all
     select * from stopped_or_moved
 
@@ -213,8 +147,6 @@ final as (
         region_hierarchy.district_code,
         region_hierarchy.district_name,
         actions.employees,
-        actions.due_date,
-        actions.days_left,
         actions.source_file,
         actions.sheet,
         actions.source_row

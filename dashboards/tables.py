@@ -90,12 +90,14 @@ AUDIT_STATUS_ZH = {"loaded": "已受理", "unreadable": "无法读取"}
 
 
 def reason_name_zh(code: str | None) -> str | None:
-    """A reason's short Chinese name, from the same table as the clerk's message: the
-    message's first clause without its asides, blanks said in general ("该栏“…”不能为负数",
-    "女职工人数大于职工人数")."""
+    """A reason's short Chinese name, from the same table as the clerk's message: its own
+    name where it has one, else the message's first clause without its asides, blanks said in
+    general ("该栏“…”不能为负数", "女职工人数大于职工人数")."""
     reason = REASONS.get(code or "")
     if reason is None:
         return code
+    if reason.name_zh:
+        return reason.name_zh
     generic = {"header": "该栏", "field": "该栏", "today": "今天"}
     text = "".join(
         literal + (generic.get(name, "…") if name else "")

@@ -18,6 +18,9 @@ import polars as pl
 class Reason(NamedTuple):
     zh: str
     en: str
+    # the reason's short name where the message's first clause does not say it (数据质量 lists
+    # reasons by it: dashboards.tables.reason_name_zh)
+    name_zh: str | None = None
 
 
 _CELL = "{header}“{value}”"
@@ -292,10 +295,12 @@ FILE_REASONS: dict[str, Reason] = {
         "raw/reference/（参考数据）之中，未读取：请按种类移入其中之一",
         "the file is in {place}, outside raw/returns/, raw/summaries/ and raw/reference/, "
         "and was not read: move it into the folder of its kind",
+        "文件不在任何报表文件夹中",
     ),
     "wrong_feed_folder": Reason(
         "文件在 {place} 中，未读取：报表文件夹的名称是 {folder}，请移入该文件夹",
         "the file is in {place}, not in a feed folder, and was not read: move it into {folder}",
+        "报表文件夹名称写错",
     ),
     "symlink_refused": Reason(
         "不读取符号链接（快捷方式），请把文件本身放进 raw/",

@@ -121,7 +121,8 @@ def _definition(label: tuple) -> tuple:
         kpi.numerator.measure, kpi.numerator.filter,
         denominator and denominator.measure, denominator and denominator.filter,
         kpi.bounded, numerator_zh, denominator_zh, kpi.description, kpi.still_needed_zh,
-        "家" if kpi.numerator.measure == "enterprises" else "人", ",".join(kpi.inputs),
+        "家" if kpi.numerator.measure == "enterprises" else "次" if kpi.unit == "rounds" else "人",
+        ",".join(kpi.inputs),
     )  # fmt: skip
 
 

@@ -60,6 +60,10 @@ def test_reconciliation_prints_rates_and_counts_each_in_its_unit():
         ("female_exceeds_total", "女职工人数大于职工人数"),
         ("uscc_invalid_format", "统一社会信用代码“…”格式不对"),
         ("file_unreadable", "文件无法打开或读取"),
+        (
+            "wrong_feed_folder",
+            "报表文件夹名称写错",
+        ),  # its own name: the message starts with the place
         ("not_a_reason", "not_a_reason"),
     ],
 )

@@ -532,3 +532,13 @@ def test_incremental_uniqueness_tests_judge_the_rebuilt_partitions_only(built, t
     incremental = _dbt(test, db, tmp_path)
     assert incremental.returncode == 1, incremental.stdout[-3000:]
     assert "Got 1 result" in incremental.stdout
+
+
+def test_what_the_numerator_counts_is_said_in_its_unit(warehouse):
+    units = dict(
+        warehouse.execute(
+            "select kpi, numerator_unit_zh from main.kpi_definitions"
+            " where kpi in ('org_rate', 'membership_rate', 'wage_rounds')"
+        ).fetchall()
+    )
+    assert units == {"org_rate": "家", "membership_rate": "人", "wage_rounds": "次"}

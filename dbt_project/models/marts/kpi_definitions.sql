@@ -25,7 +25,10 @@ kpis as (
             {{ kpi_text(kpi.get('denominator_zh')) }} as denominator_zh,
             {{ kpi_text(kpi.description) }} as description,
             {{ kpi_text(kpi.get('still_needed_zh')) }} as still_needed_zh,
-            {{ kpi_text('家' if kpi.numerator.measure == 'enterprises' else '人') }}
+            {{ kpi_text(
+                '家' if kpi.numerator.measure == 'enterprises'
+                else '次' if kpi.unit == 'rounds' else '人'
+            ) }}
                 as numerator_unit_zh,
             {{ kpi_text(kpi.get('inputs', []) | join(',')) }} as inputs
         {% if not loop.last %}union all{% endif %}

@@ -106,9 +106,11 @@ def fmt_change(value: float | None, unit: str) -> str:
     """A signed difference in a KPI's unit: points for rates, "+1,200人" for counts."""
     if unit == "pct":
         return fmt_points(value)
-    if _missing(value):
-        return MISSING
-    return f"{round(value):+,}{_COUNT_SUFFIX.get(unit, '')}"
+    return _fmt_signed_count(value, _COUNT_SUFFIX.get(unit, ""))
+
+
+def _fmt_signed_count(value: float | None, suffix: str) -> str:
+    return MISSING if _missing(value) else f"{round(value):+,}{suffix}"
 
 
 def count_suffix(label_zh: str | None) -> str:
@@ -126,6 +128,11 @@ def count_suffix(label_zh: str | None) -> str:
 def fmt_count(value: float | None, label_zh: str | None = None) -> str:
     """A numerator/denominator, suffixed by what its label counts: (467, "企业数") → "467家"."""
     return _fmt_count(value, count_suffix(label_zh))
+
+
+def fmt_count_change(value: float | None, label_zh: str | None = None) -> str:
+    """A difference of such counts, signed: (12, "企业数") → "+12家"."""
+    return _fmt_signed_count(value, count_suffix(label_zh))
 
 
 def fmt_still_needed(still_needed: int | None, definition: dict) -> str | None:

@@ -294,7 +294,7 @@ def load_audit(scope: Scope, region_code: str | None = None) -> pl.DataFrame:
         "select source_file, feed, sheet, status, error_code, message_zh, rows_read,"
         " rows_accepted, rows_quarantined, rows_skipped, unknown_columns, file_mtime, loaded_at"
         f" from mart_load_audit where {mine} order by status desc, source_file",
-        params * 3 if where != "true" else [],
+        params * 3,  # none when every file is listed
     )
 
 

@@ -8,7 +8,7 @@ import string
 import polars as pl
 import streamlit as st
 
-from dashboards.formatting import MISSING, count_suffix, fmt_count, fmt_pct, fmt_points
+from dashboards.formatting import MISSING, fmt_count, fmt_count_change, fmt_pct, fmt_points
 from pipelines.ingest.reasons import FIELD_OUTCOME_ZH, REASONS
 from pipelines.ingest.vocabulary import FEED_ZH
 
@@ -200,9 +200,7 @@ def _fmt_figure(value: float | None, metric_zh: str) -> str:
 
 
 def _fmt_difference(value: float | None, metric_zh: str) -> str:
-    if _is_rate(metric_zh):
-        return fmt_points(value)
-    return MISSING if value is None else f"{round(value):+,}{count_suffix(metric_zh)}"
+    return fmt_points(value) if _is_rate(metric_zh) else fmt_count_change(value, metric_zh)
 
 
 def reconciliation_zh(flags: pl.DataFrame) -> pl.DataFrame:

@@ -133,6 +133,12 @@ class Browser:
         self.wait_for(f"!!{find}", what=f"button {label}")
         self.eval(f"{find}.click()")
 
+    def submit_login(self, user: str, password: str) -> None:
+        """Fill in the login form and press 登录."""
+        self.type_into('input[aria-label="用户名"]', user)
+        self.type_into('input[aria-label="密码"]', password)
+        self.click_button("登录")
+
     def screenshot(self) -> bytes:
         return base64.b64decode(self.send("Page.captureScreenshot", format="png")["data"])
 
@@ -153,9 +159,7 @@ def overview_screenshot(url: str, user: str, password: str) -> bytes:
     try:
         browser.send("Page.enable")
         browser.send("Page.navigate", url=url)
-        browser.type_into('input[aria-label="用户名"]', user)
-        browser.type_into('input[aria-label="密码"]', password)
-        browser.click_button("登录")
+        browser.submit_login(user, password)
         browser.wait_for(
             "document.body.innerText.includes('在报企业数')"
             " && document.querySelectorAll('[data-testid=\"stMetric\"]').length >= 8"

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from tests.browser.cdp import Browser
 from tests.browser.conftest import LEADER, LEADER_PASSWORD
-
-SIGNED_OUT = "!!document.querySelector('input[aria-label=\"用户名\"]')"
+from tests.browser.tour import SIGNED_OUT
 
 
 def _text_shown(text: str) -> str:
@@ -34,9 +33,7 @@ def test_deep_link_lands_on_its_page_after_sign_in_and_f5_keeps_the_session(lead
         browser.send("Page.navigate", url=f"{leader_dashboard}/trends")  # a bookmark, signed out
         browser.wait_for(SIGNED_OUT, what="the login form")
         assert "Page not found" not in browser.eval("document.body.innerText")
-        browser.type_into('input[aria-label="用户名"]', LEADER)
-        browser.type_into('input[aria-label="密码"]', LEADER_PASSWORD)
-        browser.click_button("登录")
+        browser.submit_login(LEADER, LEADER_PASSWORD)
         browser.wait_for(_text_shown("历年变化"), what="the 趋势 page after sign-in")
         assert browser.eval("location.pathname") == "/trends"
         browser.wait_for("location.search.includes('s=')", what="the token in the address")

@@ -33,9 +33,7 @@ def sign_in(browser: Browser, url: str, user: str, password: str) -> str:
     """Sign in through the form; the address's query (the session token)."""
     browser.send("Page.enable")
     browser.send("Page.navigate", url=url)
-    browser.type_into('input[aria-label="用户名"]', user)
-    browser.type_into('input[aria-label="密码"]', password)
-    browser.click_button("登录")
+    browser.submit_login(user, password)
     browser.wait_for("location.search.includes('s=')", what="the session token")
     return browser.eval("location.search")
 

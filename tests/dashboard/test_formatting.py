@@ -11,6 +11,7 @@ from dashboards.formatting import (
     fmt_attained,
     fmt_change,
     fmt_count,
+    fmt_count_change,
     fmt_coverage,
     fmt_enterprises,
     fmt_kpi_value,
@@ -118,3 +119,9 @@ def test_a_kpi_nobody_reported_reads_not_reported_and_coverage_says_who_did():
     # no enterprise in scope (no union at all): no value, but nothing left unreported either
     empty = {"value": None, "reported_enterprises": 0, "in_scope_enterprises": 0}
     assert (fmt_kpi_value(empty, "pct"), fmt_coverage(empty)) == ("—", "")
+
+
+def test_a_difference_of_counts_is_signed_in_the_unit_its_label_counts():
+    assert fmt_count_change(12, "企业数") == "+12家"
+    assert fmt_count_change(-1234, "会员人数") == "-1,234人"
+    assert fmt_count_change(None, "企业数") == "—"

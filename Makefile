@@ -18,6 +18,12 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 setup: $(VENV)/.installed
 
+# The `spark` extra (dbt-spark, pyspark) for the engine-equality test: `make test` adds it,
+# `make run` does not need it (pyproject.toml).
+$(VENV)/.spark-installed: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,spark]'
+	touch $@
+
 ## Refresh the warehouse from raw/, then serve the dashboard (8501) and Dagster UI (3000).
 run: setup
 	$(BIN)/gonghui refresh || echo "刷新失败，仪表盘显示上一次发布的数据 (refresh failed; serving the last published snapshot)"
@@ -42,13 +48,13 @@ system-packages:
 	.ci/system-packages
 
 ## The whole suite: system packages, lint, then every test (unit, dbt, integration,
-## dashboard, browser), in parallel (pyproject.toml).
+## dashboard, browser, DuckDB and Spark agreeing), in parallel (pyproject.toml).
 # The shipped instance configuration (telemetry off) before any dagster command runs.
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
 	cp dagster.yaml $@
 
-test: system-packages setup lint
+test: system-packages setup $(VENV)/.spark-installed lint
 	$(BIN)/python -m pytest
 
 lint: setup $(DAGSTER_HOME)/dagster.yaml
@@ -97,7 +103,7 @@ report-screenshot: setup
 ## Re-pin requirements.lock from a clean resolve of pyproject.toml.
 lock:
 	rm -rf /tmp/gonghui-lock && $(PYTHON) -m venv /tmp/gonghui-lock
-	/tmp/gonghui-lock/bin/python -m pip install --quiet -e '.[dev]'
+	/tmp/gonghui-lock/bin/python -m pip install --quiet -e '.[dev,spark,spark-thrift]'
 	/tmp/gonghui-lock/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > requirements.lock
 
 clean:

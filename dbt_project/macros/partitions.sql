@@ -5,9 +5,70 @@
 
 {#- True for rows of a partition that is rebuilt in this run. -#}
 {% macro in_partitions_to_rebuild() -%}
+    {{ adapter.dispatch('in_partitions_to_rebuild', 'gonghui')() }}
+{%- endmacro %}
+
+{% macro default__in_partitions_to_rebuild() -%}
     (region_code, period) in (
         select region_code, period from {{ ref('int_partitions_to_rebuild') }}
     )
+{%- endmacro %}
+
+{#- Spark: the tables are partitioned by period (a town-and-period partition is far too small at
+    national scale), so a rebuild takes whole periods: every town of a touched period. -#}
+{% macro spark__in_partitions_to_rebuild() -%}
+    period in (select period from {{ ref('int_partitions_to_rebuild') }})
+{%- endmacro %}
+
+{#- How a model built by partition is written, per engine (config of the seven models built
+    by partition): DuckDB deletes and inserts the partitions to rebuild (the strategy below);
+    Spark overwrites whole periods of a table partitioned by period. -#}
+{% macro partition_strategy() -%}
+    {{ adapter.dispatch('partition_strategy', 'gonghui')() }}
+{%- endmacro %}
+
+{% macro default__partition_strategy() -%}
+    replace_partitions
+{%- endmacro %}
+
+{% macro spark__partition_strategy() -%}
+    insert_overwrite
+{%- endmacro %}
+
+{#- The table's partition column: none in DuckDB (one file), the period in Spark. -#}
+{% macro partition_column() -%}
+    {{ adapter.dispatch('partition_column', 'gonghui')() }}
+{%- endmacro %}
+
+{% macro default__partition_column() -%}
+{%- endmacro %}
+
+{% macro spark__partition_column() -%}
+    period
+{%- endmacro %}
+
+{#- Spark, before an incremental insert_overwrite: drop the periods to rebuild, so a period
+    whose rows all went away is emptied too (a dynamic overwrite only replaces the periods
+    the new rows have). -#}
+{% macro drop_partitions_to_rebuild() -%}
+    {{ adapter.dispatch('drop_partitions_to_rebuild', 'gonghui')() }}
+{%- endmacro %}
+
+{% macro default__drop_partitions_to_rebuild() -%}
+{%- endmacro %}
+
+{% macro spark__drop_partitions_to_rebuild() -%}
+    {%- if execute and is_incremental() -%}
+        {%- set periods = run_query(
+            'select distinct period from ' ~ ref('int_partitions_to_rebuild')
+        ).columns[0].values() -%}
+        {%- if periods -%}
+            alter table {{ this }} drop if exists
+            {%- for period in periods %}
+                partition (period = '{{ period }}'){{ ',' if not loop.last }}
+            {%- endfor %}
+        {%- endif -%}
+    {%- endif -%}
 {%- endmacro %}
 
 {#- Incremental strategy 'replace_partitions' (DuckDB): empty every partition to rebuild,

@@ -10,7 +10,17 @@
 {%- endmacro %}
 
 {% macro period_end(period) -%}
+    {{ adapter.dispatch('period_end', 'gonghui')(period) }}
+{%- endmacro %}
+
+{% macro default__period_end(period) -%}
     {{ dbt.last_day(period_start(period), 'month') }}
+{%- endmacro %}
+
+{#- dbt-spark's dbt.last_day (date_trunc, dateadd through unix timestamps) gives NULL here;
+    Spark has last_day(date). -#}
+{% macro spark__period_end(period) -%}
+    last_day({{ period_start(period) }})
 {%- endmacro %}
 
 {#- The period `months` months after (before, when negative) `period`, as 'YYYY-MM'. -#}
@@ -20,4 +30,12 @@
 
 {% macro duckdb__shift_period(period, months) -%}
     strftime({{ period_start(period) }} + to_months({{ months }}), '%Y-%m')
+{%- endmacro %}
+
+{% macro spark__period_start(period) -%}
+    to_date({{ period }} || '-01', 'yyyy-MM-dd')
+{%- endmacro %}
+
+{% macro spark__shift_period(period, months) -%}
+    date_format(add_months({{ period_start(period) }}, {{ months }}), 'yyyy-MM')
 {%- endmacro %}

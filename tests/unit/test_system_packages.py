@@ -32,6 +32,8 @@ class System:
         self.bin.mkdir()
         self.fonts_file = root / "fonts"  # what the fc-list stand-in lists
         self.apt_log = root / "apt-get.log"
+        self.java_package = root / "java-17"  # the java openjdk-17-jre-headless brings
+        self.java(17, self.java_package)
         for tool in ("grep", "cat"):
             (self.bin / tool).symlink_to(shutil.which(tool))
         self.user(0)
@@ -42,13 +44,24 @@ class System:
     def chromium(self) -> None:
         _program(self.bin / "chromium", "exit 0")
 
+    def java(self, major: int = 17, path: Path | None = None) -> None:
+        """A java that reports its version as `java -version` does: on stderr."""
+        body = f"echo 'openjdk version \"{major}.0.15\" 2025-04-15' >&2"
+        _program(path or self.bin / "java", body)
+
     def fc_list(self) -> None:
         _program(self.bin / "fc-list", f"cat {self.fonts_file} 2>/dev/null || true")
 
     def chinese_font(self) -> None:
         self.fonts_file.write_text(CJK_FONT + "\n", encoding="utf-8")
 
-    def apt_get(self, *, brings: tuple[str, ...] = ("chromium", "fonts-noto-cjk", "fontconfig")):
+    def apt_get(
+        self,
+        *,
+        brings: tuple[str, ...] = (
+            "chromium", "fonts-noto-cjk", "fontconfig", "openjdk-17-jre-headless",
+        ),
+    ):  # fmt: skip
         """An apt-get that logs its arguments and puts in place what each package it is asked
         to install brings, if that package is among `brings`."""
         chmod = shutil.which("chmod")  # not on the script's PATH
@@ -57,6 +70,7 @@ class System:
             "fonts-noto-cjk": f"echo '{CJK_FONT}' > {self.fonts_file}",
             "fontconfig": f"printf 'cat {self.fonts_file} 2>/dev/null || true' > {self.bin}/fc-list;"
             f" {chmod} +x {self.bin}/fc-list",
+            "openjdk-17-jre-headless": f"{shutil.which('cp')} {self.java_package} {self.bin}/java",
         }
         steps = "\n".join(
             f'case " $* " in *" install "*" {name} "*) {stand_in[name]};; esac' for name in brings
@@ -84,6 +98,7 @@ def system(tmp_path) -> System:
 
 
 def test_nothing_missing_installs_nothing(system):
+    system.java()
     system.chromium()
     system.fc_list()
     system.chinese_font()
@@ -96,6 +111,7 @@ def test_nothing_missing_installs_nothing(system):
 
 
 def test_missing_chromium_is_installed_as_root_after_an_update(system):
+    system.java()
     system.fc_list()
     system.chinese_font()
     system.apt_get()
@@ -108,6 +124,7 @@ def test_missing_chromium_is_installed_as_root_after_an_update(system):
 
 
 def test_a_missing_chinese_font_or_fc_list_is_installed(system):
+    system.java()
     system.chromium()
     system.fc_list()  # which lists no Chinese font
     system.apt_get()
@@ -116,6 +133,7 @@ def test_a_missing_chinese_font_or_fc_list_is_installed(system):
 
 
 def test_without_fc_list_fontconfig_comes_with_the_font(system):
+    system.java()
     system.chromium()
     system.apt_get()
     assert system.run().returncode == 0
@@ -124,6 +142,7 @@ def test_without_fc_list_fontconfig_comes_with_the_font(system):
 
 @pytest.mark.parametrize("cannot", ["not root", "no apt-get"])
 def test_when_it_cannot_install_it_stops_naming_the_one_command(system, cannot):
+    system.java()
     system.fc_list()
     system.chinese_font()
     if cannot == "not root":
@@ -142,6 +161,7 @@ def test_when_it_cannot_install_it_stops_naming_the_one_command(system, cannot):
 
 
 def test_a_package_that_did_not_bring_its_program_is_an_error(system):
+    system.java()
     system.fc_list()
     system.chinese_font()
     system.apt_get(brings=())
@@ -150,6 +170,32 @@ def test_a_package_that_did_not_bring_its_program_is_an_error(system):
 
     assert result.returncode == 1
     assert "still missing after installing: chromium" in result.stderr
+
+
+@pytest.mark.parametrize("java", [None, 11], ids=["no java", "java 11"])
+def test_java_17_comes_when_java_is_missing_or_older(system, java):
+    """The local Spark of the engine test needs Java 17 or later (Spark 4)."""
+    system.chromium()
+    system.fc_list()
+    system.chinese_font()
+    if java:
+        system.java(java)
+    system.apt_get()
+
+    result = system.run()
+
+    assert result.returncode == 0, result.stderr
+    assert system.apt_calls() == ["update", "install -y openjdk-17-jre-headless"]
+
+
+def test_a_newer_java_is_enough(system):
+    system.java(21)
+    system.chromium()
+    system.fc_list()
+    system.chinese_font()
+    system.apt_get()
+    assert system.run().returncode == 0
+    assert system.apt_calls() == []
 
 
 def test_make_test_runs_it_before_anything_else():

@@ -30,7 +30,7 @@ landing_rows as (
         region_code,
         period
 
-    from {{ ref('stg_landing__enterprise_returns') }}
+    from {{ ref('int_landing_keys') }}
 
 ),
 

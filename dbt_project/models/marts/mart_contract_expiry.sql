@@ -7,7 +7,9 @@
 -- depends_on: {{ ref('int_partitions_to_rebuild') }}
 {{ config(
     materialized='incremental',
-    incremental_strategy='replace_partitions',
+    incremental_strategy=partition_strategy(),
+    partition_by=partition_column(),
+    pre_hook="{{ drop_partitions_to_rebuild() }}",
     on_schema_change='fail',
 ) }}
 

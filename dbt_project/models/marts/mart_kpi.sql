@@ -164,11 +164,12 @@ final as (
         value_last_year,
         yoy_change,
         case
+            -- rank() is BIGINT in DuckDB, INT in Spark: the contract says bigint
             when value is not null
-                then rank() over (
+                then cast(rank() over (
                     partition by region_level, parent_code, period, kpi
                     order by value desc nulls last
-                )
+                ) as bigint)
         end as rank_in_parent
 
     from compared

@@ -18,10 +18,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 setup: $(VENV)/.installed
 
-# The `spark` extra (dbt-spark, pyspark) for the engine-equality test: `make test` adds it,
-# `make run` does not need it (pyproject.toml).
+# The `spark` and `spark-thrift` extras (dbt-spark, pyspark, PyHive) for the engine tests:
+# `make test` adds them, `make run` does not need them (pyproject.toml).
 $(VENV)/.spark-installed: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,spark]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,spark,spark-thrift]'
 	touch $@
 
 ## Refresh the warehouse from raw/, then serve the dashboard (8501) and Dagster UI (3000).

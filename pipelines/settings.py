@@ -28,6 +28,43 @@ def publish_dir() -> Path:
     return _path("GONGHUI_PUBLISH_DIR", "data/published")
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def engine() -> str:
+    """The engine dbt builds on, GONGHUI_ENGINE: `duckdb` (the default) or `spark`, a local
+    Apache Spark session (docs/operations.md, "Building on Spark")."""
+    chosen = (os.environ.get("GONGHUI_ENGINE") or "duckdb").strip().lower()
+    if chosen not in ENGINES:
+        raise ValueError(
+            f"GONGHUI_ENGINE 只能是 duckdb 或 spark，而不是 {chosen!r}"
+            f" (GONGHUI_ENGINE must be duckdb or spark, not {chosen!r})"
+        )
+    return chosen
+
+
+def spark_dir() -> Path:
+    """What a build on Spark keeps between runs (GONGHUI_SPARK_DIR): its tables, its Hive
+    metastore, the landing as Parquet, and a DuckDB file of views over its tables."""
+    return _path("GONGHUI_SPARK_DIR", "data/spark")
+
+
+def landing_parquet_dir() -> Path:
+    """The landing tables as Parquet, which a build on Spark reads (GONGHUI_LANDING_DIR;
+    default: `landing` in the Spark folder)."""
+    chosen = os.environ.get("GONGHUI_LANDING_DIR")
+    return Path(chosen).resolve() if chosen else spark_dir() / "landing"
+
+
+def marts_path(warehouse: Path | None = None) -> Path:
+    """The DuckDB file the checks and the publish read dbt's tables from: the warehouse
+    (`warehouse`, else the configured one), or after a build on Spark a file of views over
+    the Parquet tables Spark wrote (pipelines.warehouse.spark_tables)."""
+    if engine() == "spark":
+        return spark_dir() / "tables.duckdb"
+    return warehouse or warehouse_path()
+
+
 def today() -> date:
     """Today, or GONGHUI_TODAY (YYYY-MM-DD) so tests and replays are deterministic."""
     override = os.environ.get("GONGHUI_TODAY")

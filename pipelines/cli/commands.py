@@ -42,6 +42,13 @@ def _show_progress() -> None:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     _set_paths(args)
+    if args.engine:
+        os.environ["GONGHUI_ENGINE"] = args.engine
+    try:
+        settings.engine()
+    except ValueError as wrong:
+        print(wrong, file=sys.stderr)
+        return 2
     settings.prepare_offline_environment()
     # Dagster, dbt and Great Expectations load only for the commands that need them
     from pipelines.cli.refresh import run_refresh
@@ -168,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--full",
         action="store_true",
         help="全部重新解析，不跳过未改动的文件 reparse every file, not only new and changed ones",
+    )
+    refresh.add_argument(
+        "--engine",
+        choices=settings.ENGINES,
+        help="建模引擎 the engine dbt builds on: duckdb（默认 default）或 spark（本机 Spark local"
+        " Spark; docs/operations.md）；默认取 GONGHUI_ENGINE (default: GONGHUI_ENGINE)",
     )
     refresh.set_defaults(handler=cmd_refresh)
 

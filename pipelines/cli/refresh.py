@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -154,8 +155,17 @@ def _read_counts(outcome: RefreshOutcome) -> None:
             "select source_file, message_zh from landing.load_audit "
             "where status = 'unreadable' order by source_file"
         ).fetchall()
-        has_mart = con.execute(
-            "select count(*) from information_schema.tables where table_name = 'mart_kpi'"
+    outcome.kpi_rows = _kpi_rows(settings.marts_path(warehouse))
+
+
+def _kpi_rows(marts: Path) -> int:
+    """Rows of mart_kpi where dbt's tables are read from (the warehouse, or the views over
+    a Spark build's tables); 0 before the first build."""
+    if not marts.exists():
+        return 0
+    with duckdb.connect(str(marts), read_only=True) as con:
+        built = con.execute(
+            "select count(*) from information_schema.tables"
+            " where table_schema = 'main' and table_name = 'mart_kpi'"
         ).fetchone()[0]
-        if has_mart:
-            outcome.kpi_rows = con.execute("select count(*) from main.mart_kpi").fetchone()[0]
+        return con.execute("select count(*) from main.mart_kpi").fetchone()[0] if built else 0

@@ -1,6 +1,7 @@
 """The dbt models, seeds and tests as Dagster assets and asset checks."""
 
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,10 +14,12 @@ from dagster_dbt import (
 )
 
 from pipelines import settings
-from pipelines.defs.dbt_project import dbt_project
+from pipelines.defs.dbt_project import ENGINE, dbt_project, model_nodes
 from pipelines.defs.resources import WarehousePaths
 from pipelines.warehouse import changes
+from pipelines.warehouse.landing_parquet import write_landing_parquet
 from pipelines.warehouse.locking import refresh_lock
+from pipelines.warehouse.spark_tables import write_table_views
 
 log = logging.getLogger("gonghui")
 
@@ -24,7 +27,7 @@ log = logging.getLogger("gonghui")
 BUILD = ["build", "--exclude", "resource_type:unit_test"]
 # One place for the refresh's compiled SQL, dbt's log and partial-parse state, so each build
 # parses only what changed since the last one.
-TARGET = settings.dbt_target_dir() / "refresh"
+TARGET = dbt_project.target_path / "refresh"
 
 
 class GonghuiDbtTranslator(DagsterDbtTranslator):
@@ -55,7 +58,11 @@ def gonghui_dbt_models(
     The large models rebuild only the partitions the loads not yet published touched (the
     record of pipelines.warehouse.changes); after a full reload, everything is rebuilt. A
     few assets picked by hand in the Dagster UI are built in full, and the next refresh
-    is a full build: the other tables no longer agree with them."""
+    is a full build: the other tables no longer agree with them.
+
+    On Spark (GONGHUI_ENGINE=spark) the landing tables are first written out as Parquet for
+    Spark to read, and afterwards a DuckDB file of views over the tables Spark wrote lets
+    the checks and the publish read them as they read the warehouse."""
     with refresh_lock(paths.warehouse_path, wait=True):
         if context.is_subset:
             changes.require_full_build(paths.warehouse_path, context.run.run_id)
@@ -67,6 +74,8 @@ def gonghui_dbt_models(
             if full
             else "dbt: 增量建模，只重建有变化的镇街和报告期 (incremental build)"
         )
+        if ENGINE == "spark":
+            _landing_for_spark(paths)
         args = [*BUILD, "--full-refresh"] if full else BUILD
         invocation = dbt.cli(args, context=context, target_path=TARGET, raise_on_error=False)
         yield from invocation.stream()
@@ -75,6 +84,30 @@ def gonghui_dbt_models(
                 description=f"dbt 建模失败 dbt build failed: {_first_error(invocation.get_error())}",
                 metadata={"dbt_log": str(TARGET / "dbt.log")},
             )
+        if ENGINE == "spark":
+            tables = settings.spark_dir() / "tables" / "main.db"
+            write_table_views(tables, paths.marts_path, contract_columns())
+
+
+def _landing_for_spark(paths: WarehousePaths) -> None:
+    """The landing tables as the Parquet the Spark build reads (GONGHUI_LANDING_DIR, which the
+    dbt process inherits)."""
+    landing = settings.landing_parquet_dir()
+    written = write_landing_parquet(paths.warehouse_path, landing)
+    os.environ["GONGHUI_LANDING_DIR"] = str(landing)
+    log.info(
+        f"Spark: 落地表写为 Parquet (landing as Parquet): {sum(written.values()):,} 行 rows,"
+        f" {len(written)} 张表 tables → {landing}"
+    )
+
+
+def contract_columns() -> dict[str, list[tuple[str, str]]]:
+    """The (column, type) pairs of every model with an enforced contract, in its order."""
+    return {
+        node["name"]: [(column["name"], column["data_type"]) for column in node["columns"].values()]
+        for node in model_nodes()
+        if node["config"].get("contract", {}).get("enforced")
+    }
 
 
 def _first_error(error: Exception | None) -> str:

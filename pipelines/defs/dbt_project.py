@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 from pathlib import Path
 
@@ -12,24 +13,36 @@ from pipelines import settings
 from pipelines.defs import offline_dbt
 
 settings.prepare_offline_environment()
-# dbt's profile reads the warehouse path from this variable; give it the default here
-# so that parsing the project works without any environment set up.
+# dbt's profile reads its paths from these variables; give them their defaults here so that
+# parsing the project works without any environment set up.
 os.environ.setdefault("GONGHUI_WAREHOUSE", str(settings.warehouse_path()))
+os.environ.setdefault("GONGHUI_SPARK_DIR", str(settings.spark_dir()))
+
+ENGINE = settings.engine()
+# the profile's output for each engine (dbt_project/profiles.yml)
+DBT_TARGETS = {"duckdb": "dev", "spark": "spark"}
 
 
-# The warehouse path the manifest was parsed with. dbt's partial parsing (what keeps each
-# build from parsing the whole project again) only holds while the profile, which names the
-# warehouse file, is the same at parse and at build time.
+def _profile_inputs() -> str:
+    """What the engine's profile output is made of: the engine and the paths it names."""
+    names = ["GONGHUI_WAREHOUSE"] if ENGINE == "duckdb" else ["GONGHUI_SPARK_DIR"]
+    return " ".join([ENGINE, *(os.environ[name] for name in names)])
+
+
+# The profile the manifest was parsed with. dbt's partial parsing (what keeps each build from
+# parsing the whole project again) only holds while the profile is the same at parse and at
+# build time; and the engine decides some models' configuration at parse time (their
+# incremental strategy), so each engine has a manifest of its own.
 def _parsed_for(project: DbtProject) -> Path:
-    return project.manifest_path.with_name("gonghui_parsed_for_warehouse.txt")
+    return project.manifest_path.with_name("gonghui_parsed_for_profile.txt")
 
 
 def _manifest_is_stale(project: DbtProject) -> bool:
     """No manifest yet, a model, seed, test, macro or yml edited since it was parsed, or
-    another warehouse file to build."""
+    another profile to build with."""
     if not project.manifest_path.exists() or not _parsed_for(project).exists():
         return True
-    if _parsed_for(project).read_text(encoding="utf-8") != os.environ["GONGHUI_WAREHOUSE"]:
+    if _parsed_for(project).read_text(encoding="utf-8") != _profile_inputs():
         return True
     parsed_at = project.manifest_path.stat().st_mtime
     sources = project.project_dir
@@ -54,15 +67,25 @@ def _parse(project: DbtProject) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)
         dbt = DbtCliResource(project_dir=project, dbt_executable=offline_dbt.EXECUTABLE)
         dbt.cli(["parse", "--quiet"], target_path=project.target_path).wait()
-        _parsed_for(project).write_text(os.environ["GONGHUI_WAREHOUSE"], encoding="utf-8")
+        _parsed_for(project).write_text(_profile_inputs(), encoding="utf-8")
 
 
 dbt_project = DbtProject(
     project_dir=settings.DBT_PROJECT_DIR,
     profiles_dir=settings.DBT_PROJECT_DIR,
-    target_path=settings.dbt_target_dir(),
+    target=DBT_TARGETS[ENGINE],
+    # DuckDB's manifest in the target folder itself, Spark's in a folder of its own within
+    target_path=settings.dbt_target_dir()
+    if ENGINE == "duckdb"
+    else settings.dbt_target_dir() / "spark",
 )
 
 # `dagster dev` re-parses on every load; elsewhere (CLI, tests) only when out of date.
 if dbt_project.preparer.using_dagster_dev() or _manifest_is_stale(dbt_project):
     _parse(dbt_project)
+
+
+def model_nodes() -> list[dict]:
+    """The models of the parsed manifest, as dbt describes them (config, columns)."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return [node for node in manifest["nodes"].values() if node["resource_type"] == "model"]

@@ -1,11 +1,9 @@
 """The publish step: the last asset of a refresh."""
 
-import json
-
 import dagster as dg
 
 from pipelines.defs.dbt_models import gonghui_dbt_models
-from pipelines.defs.dbt_project import dbt_project
+from pipelines.defs.dbt_project import ENGINE, model_nodes
 from pipelines.defs.resources import WarehousePaths
 from pipelines.warehouse.locking import refresh_lock
 from pipelines.warehouse.publish import publish_snapshot
@@ -16,13 +14,11 @@ MARTS = [spec.key for spec in gonghui_dbt_models.specs if spec.group_name == "ma
 
 
 def partitioned_models() -> frozenset[str]:
-    """The models dbt builds partition by partition (their incremental strategy says so)."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    """The models dbt builds partition by partition: the incremental ones."""
     return frozenset(
         node["name"]
-        for node in manifest["nodes"].values()
-        if node["resource_type"] == "model"
-        and node["config"].get("incremental_strategy") == "replace_partitions"
+        for node in model_nodes()
+        if node["config"].get("materialized") == "incremental"
     )
 
 
@@ -41,6 +37,11 @@ def published_snapshot(context: dg.AssetExecutionContext, paths: WarehousePaths)
     """
     with refresh_lock(paths.warehouse_path, wait=True):
         path = publish_snapshot(
-            paths.warehouse_path, paths.publish_dir, context.run.run_id, partitioned_models()
+            paths.warehouse_path,
+            paths.publish_dir,
+            context.run.run_id,
+            partitioned_models(),
+            tables=paths.marts_path,
+            engine=ENGINE,
         )
     return dg.MaterializeResult(metadata={"snapshot": str(path), "bytes": path.stat().st_size})

@@ -35,6 +35,11 @@ class WarehousePaths(dg.ConfigurableResource):
     def publish_dir(self) -> Path:
         return Path(self.published) if self.published else settings.publish_dir()
 
+    @property
+    def marts_path(self) -> Path:
+        """Where dbt's tables are read from: the warehouse, or the views over Spark's."""
+        return settings.marts_path(self.warehouse_path)
+
 
 defs = dg.Definitions(
     resources={

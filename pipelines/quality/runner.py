@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,11 @@ class SuiteOutcome:
 def run_suite(suite: Suite, warehouse: Path, *, loads: list[str] | None = None) -> SuiteOutcome:
     """Validate every expectation of `suite` against its table in `warehouse`; given `loads`,
     against the rows of those loads only."""
+    # GX imports pyspark when it is installed (the `spark` extra), and PySpark 4.3 warns on
+    # every import that pandas 3 is not fully supported: no pandas-on-Spark is used here
+    warnings.filterwarnings(
+        "ignore", "PySpark does not yet fully support pandas", category=FutureWarning
+    )
     import great_expectations as gx
 
     started = time.perf_counter()

@@ -38,12 +38,20 @@ def published_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
 
 
 def publish_snapshot(
-    warehouse: Path, publish_dir: Path, run_id: str, partitioned: frozenset[str]
+    warehouse: Path,
+    publish_dir: Path,
+    run_id: str,
+    partitioned: frozenset[str],
+    *,
+    tables: Path | None = None,
+    engine: str = "duckdb",
 ) -> Path:
     """Write the warehouse's tables into a new snapshot, make it current, clear the record.
 
     `partitioned`: the tables dbt builds by partition, which are copied partition by
-    partition when the current snapshot can be carried over."""
+    partition when the current snapshot can be carried over. `tables`: the DuckDB file
+    dbt's tables are read from when not the warehouse (views over the tables a build on
+    Spark wrote); `engine` is recorded in snapshot_info."""
     publish_dir.mkdir(parents=True, exist_ok=True)
     pending = changes.pending(warehouse)
     published_at = datetime.now()
@@ -54,10 +62,11 @@ def publish_snapshot(
     carry_over = previous is not None and not pending.full
     if carry_over:
         shutil.copyfile(previous, partial)
-    catalog = warehouse.stem
+    source = tables or warehouse
+    catalog = source.stem
     with duckdb.connect(str(partial)) as con:
         con.execute("set enable_progress_bar = false")
-        con.execute(f"attach '{warehouse}' as \"{catalog}\" (read_only)")
+        con.execute(f"attach '{source}' as \"{catalog}\" (read_only)")
         tables = published_tables(con, catalog)
         for table in set(_tables(con, _own_catalog(con))) - {*tables, INFO}:
             con.execute(f'drop table main."{table}"')
@@ -67,8 +76,9 @@ def publish_snapshot(
             else:
                 _copy_whole(con, catalog, table)
         con.execute(
-            f"create or replace table {INFO} as select ?::timestamp as published_at, ? as run_id",
-            [published_at, run_id],
+            f"create or replace table {INFO} as"
+            " select ?::timestamp as published_at, ? as run_id, ? as engine",
+            [published_at, run_id, engine],
         )
         con.execute(f'detach "{catalog}"')
     final = publish_dir / name

@@ -1,0 +1,186 @@
+"""The files a build on Spark reads and leaves: the landing written out as Parquet
+(pipelines.warehouse.landing_parquet) and the DuckDB views over Spark's tables
+(pipelines.warehouse.spark_tables); and the switch that picks the engine (settings)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines import settings
+from pipelines.cli import main as gonghui
+from pipelines.ingest.landing import create_landing_tables
+from pipelines.warehouse.landing_parquet import write_landing_parquet
+from pipelines.warehouse.spark_tables import write_table_views
+
+LOADED = datetime(2026, 1, 10, 9, 0)
+
+
+def _return(uscc: str, region: str, period: str) -> tuple:
+    """A landing return with the columns the tests read; the rest NULL."""
+    return ("returns/a.csv", None, 5, LOADED, "load-1", uscc, "企业", region, period, 10, "single")
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> Path:
+    """Landing tables with three returns in two prefectures and two periods, one
+    quarantined row without a period, and an empty archive."""
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        create_landing_tables(con)
+        columns = (
+            "source_file, sheet, source_row, file_mtime, load_id,"
+            " uscc, enterprise_name, region_code, period, employees, union_form"
+        )
+        for row in (
+            _return("A", "330201001000", "2025-12"),
+            _return("B", "330201002000", "2025-12"),
+            _return("C", "330301001000", "2024-12"),
+        ):
+            con.execute(
+                f"insert into landing.enterprise_returns ({columns}) values ({', '.join('?' * len(row))})",
+                row,
+            )
+        con.execute(
+            "insert into landing.quarantine (source_file, source_row, feed, reason_code,"
+            " message_zh, message_en) values ('returns/b.csv', 7, 'returns', 'uscc', '…', '…')"
+        )
+    return path
+
+
+def test_row_tables_are_partitioned_by_period_and_prefecture(warehouse, tmp_path):
+    landing = tmp_path / "landing"
+
+    written = write_landing_parquet(warehouse, landing)
+
+    returns = landing / "enterprise_returns"
+    assert sorted(str(p.relative_to(returns)) for p in returns.rglob("*.parquet")) == [
+        "p_period=2024-12/p_city=3303/data_0.parquet",
+        "p_period=2025-12/p_city=3302/data_0.parquet",
+    ]
+    assert written["enterprise_returns"] == 3
+    # a row without period or town goes to the 'unknown' partition, not lost
+    assert [
+        p.parent.parent.name + "/" + p.parent.name
+        for p in (landing / "quarantine").rglob("*.parquet")
+    ] == ["p_period=unknown/p_city=unknown"]
+
+
+def test_the_parquet_reads_back_as_the_landing_rows(warehouse, tmp_path):
+    landing = tmp_path / "landing"
+    write_landing_parquet(warehouse, landing)
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"select uscc, region_code, period, employees, file_mtime, p_city"
+            f" from read_parquet('{landing}/enterprise_returns/*/*/*.parquet',"
+            " hive_partitioning = true, hive_types_autocast = false) order by uscc"
+        ).fetchall()
+    assert rows == [
+        ("A", "330201001000", "2025-12", 10, LOADED, "3302"),
+        ("B", "330201002000", "2025-12", 10, LOADED, "3302"),
+        ("C", "330301001000", "2024-12", 10, LOADED, "3303"),
+    ]
+
+
+def test_an_empty_row_table_still_has_a_file_with_its_columns(warehouse, tmp_path):
+    landing = tmp_path / "landing"
+    write_landing_parquet(warehouse, landing)
+    files = list((landing / "enterprise_returns_archive").rglob("*.parquet"))
+    assert [f.relative_to(landing).parent.as_posix() for f in files] == [
+        "enterprise_returns_archive/p_period=none/p_city=none"
+    ]
+    with duckdb.connect() as con:
+        columns = con.execute(f"describe select * from read_parquet('{files[0]}')").fetchall()
+    assert "archived_at" in [name for name, *_ in columns]
+
+
+def test_a_new_copy_replaces_the_old_whole(warehouse, tmp_path):
+    landing = tmp_path / "landing"
+    write_landing_parquet(warehouse, landing)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from landing.enterprise_returns where period = '2024-12'")
+
+    write_landing_parquet(warehouse, landing)
+
+    assert not (landing / "enterprise_returns" / "p_period=2024-12").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["landing", "warehouse.duckdb"]
+
+
+def _spark_table(folder: Path, rows: str, partitioned: bool) -> None:
+    """A table folder as Spark writes it: Parquet files, by period=… when partitioned."""
+    folder.mkdir(parents=True)
+    with duckdb.connect() as con:
+        if partitioned:
+            con.execute(f"copy ({rows}) to '{folder}' (format parquet, partition_by (period))")
+        else:
+            con.execute(f"copy ({rows}) to '{folder}/part-00000.parquet' (format parquet)")
+    (folder / "_SUCCESS").touch()
+
+
+def test_views_list_the_contract_columns_in_order_and_keep_period_text(tmp_path):
+    tables = tmp_path / "main.db"
+    _spark_table(
+        tables / "fct", "select '2025-12' as period, 'A' as uscc, 3 as n", partitioned=True
+    )
+    _spark_table(tables / "dim", "select 'x' as code, 'y' as name", partitioned=False)
+    views = tmp_path / "tables.duckdb"
+
+    made = write_table_views(
+        tables, views, {"fct": [("period", "string"), ("uscc", "string"), ("n", "integer")]}
+    )
+
+    assert made == ["dim", "fct"]
+    with duckdb.connect(str(views), read_only=True) as con:
+        assert con.execute("select * from main.fct").fetchall() == [("2025-12", "A", 3)]
+        assert con.execute("select typeof(period) from main.fct").fetchone() == ("VARCHAR",)
+        assert con.execute("select * from main.dim").fetchall() == [("x", "y")]
+
+
+def test_a_table_without_files_is_an_empty_table_of_its_contract(tmp_path):
+    tables = tmp_path / "main.db"
+    (tables / "mart_actions").mkdir(parents=True)  # partitioned, no rows: no file
+    (tables / "int_scratch").mkdir()  # no file and no contract: nothing to read
+    views = tmp_path / "tables.duckdb"
+
+    made = write_table_views(
+        tables, views, {"mart_actions": [("uscc", "string"), ("period", "string")]}
+    )
+
+    assert made == ["mart_actions"]
+    with duckdb.connect(str(views), read_only=True) as con:
+        assert con.execute("describe main.mart_actions").fetchall()[0][:2] == ("uscc", "VARCHAR")
+        assert con.execute("select count(*) from main.mart_actions").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(
+    ("value", "engine"), [(None, "duckdb"), ("", "duckdb"), (" Spark ", "spark")]
+)
+def test_the_engine_comes_from_gonghui_engine(monkeypatch, value, engine):
+    if value is None:
+        monkeypatch.delenv("GONGHUI_ENGINE", raising=False)
+    else:
+        monkeypatch.setenv("GONGHUI_ENGINE", value)
+    assert settings.engine() == engine
+
+
+def test_on_spark_the_marts_are_read_from_the_views_file(monkeypatch, tmp_path):
+    monkeypatch.setenv("GONGHUI_SPARK_DIR", str(tmp_path / "spark"))
+    monkeypatch.setenv("GONGHUI_ENGINE", "duckdb")
+    assert settings.marts_path(tmp_path / "w.duckdb") == tmp_path / "w.duckdb"
+    monkeypatch.setenv("GONGHUI_ENGINE", "spark")
+    assert settings.marts_path(tmp_path / "w.duckdb") == tmp_path / "spark" / "tables.duckdb"
+    assert settings.landing_parquet_dir() == tmp_path / "spark" / "landing"
+
+
+def test_an_unknown_engine_stops_the_refresh_before_anything_runs(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("GONGHUI_ENGINE", "oracle")
+    code = gonghui(["refresh", "--raw", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb")])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        "GONGHUI_ENGINE 只能是 duckdb 或 spark，而不是 'oracle'"
+        " (GONGHUI_ENGINE must be duckdb or spark, not 'oracle')"
+    )
+    assert not (tmp_path / "w.duckdb").exists()

@@ -3,7 +3,8 @@ Dagster deployment (`dagster dev`: webserver, daemon, code server) through its G
 as the UI's "Materialize all" does; the daemon dequeues it and the run launcher starts the
 run in a process of its own. No process of a run outlives it, five runs in a row leave
 the deployment's resident memory flat, and no process of the deployment reaches beyond this
-machine (the warehouse runs offline)."""
+machine (the warehouse runs offline). A deployment started with GONGHUI_ENGINE=spark runs
+the same job on a local Spark and leaves no JVM behind."""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import duckdb
 import pytest
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
+from pipelines.warehouse.publish import current_snapshot
 from tests.integration.conftest import copy_fixture
 
 # the GraphQL client's own use of a deprecated gql call, once per poll
@@ -64,18 +67,20 @@ def session_processes(sid: int) -> dict[int, tuple[str, int]]:
 
 
 def run_processes(sid: int) -> list[str]:
-    """Processes of a run: its worker (`dagster api execute_run`), dbt, parsing workers."""
+    """Processes of a run: its worker (`dagster api execute_run`), dbt, parsing workers, and
+    on Spark the JVM pyspark starts in dbt's process."""
     return [
         command
         for command, _ in session_processes(sid).values()
         if "execute_run" in command
         or "gonghui-dbt" in command
         or "multiprocessing.spawn" in command
+        or "org.apache.spark" in command  # the JVM of a build on Spark
     ]
 
 
-@pytest.fixture
-def deployment(tmp_path):
+@contextlib.contextmanager
+def serve(tmp_path: Path, **extra_env: str):
     """`dagster dev` on free ports over a copy of the messy city, in a session of its own."""
     raw = copy_fixture(tmp_path)
     port = free_port()
@@ -88,6 +93,7 @@ def deployment(tmp_path):
         "GONGHUI_PUBLISH_DIR": str(tmp_path / "published"),
         "PYTHONPATH": str(CALL_OUT_RECORDER),
         "GONGHUI_TEST_NETWORK_LOG": str(tmp_path / "call_outs.log"),
+        **extra_env,
     }
     (tmp_path / "dagster_home").mkdir()
     (tmp_path / "dagster_home" / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
@@ -118,6 +124,12 @@ def deployment(tmp_path):
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.5)
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    with serve(tmp_path) as served:
+        yield served
 
 
 def submit(client: DagsterGraphQLClient, seconds: float = 120) -> str:
@@ -161,4 +173,30 @@ def test_runs_launched_by_dagster_leave_no_process_and_flat_memory(deployment):
 
     print("deployment resident MiB after each run:", [round(m) for m in resident_mib])
     assert max(resident_mib[1:]) - resident_mib[1] < FLAT_MIB, resident_mib
+    assert not call_outs.exists(), call_outs.read_text()
+
+
+@pytest.mark.spark
+def test_a_run_on_spark_launched_by_dagster_publishes_and_leaves_no_process(tmp_path):
+    """The deployment started with GONGHUI_ENGINE=spark: the daemon's run builds on a local
+    Spark, publishes a snapshot that says so, and ends with its JVM gone."""
+    spark_env = {
+        "GONGHUI_ENGINE": "spark",
+        "GONGHUI_SPARK_DIR": str(tmp_path / "spark"),
+        "GONGHUI_SPARK_DRIVER_MEMORY": "1g",
+        "DBT_TARGET_PATH": str(tmp_path / "dbt_target"),
+        "SPARK_LOCAL_IP": "127.0.0.1",
+    }
+    with serve(tmp_path, **spark_env) as (client, sid, _, call_outs):
+        run_id = submit(client)
+        assert wait_for(client, run_id, seconds=600) == "SUCCESS", run_id
+        deadline = time.monotonic() + 30
+        while run_processes(sid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert run_processes(sid) == []
+    snapshot = current_snapshot(tmp_path / "published")
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        assert con.execute("select engine from snapshot_info").fetchone() == ("spark",)
+        assert con.execute("select count(*) from mart_kpi").fetchone()[0] > 0
+    assert (tmp_path / "spark" / "tables" / "main.db" / "mart_kpi").is_dir()
     assert not call_outs.exists(), call_outs.read_text()

@@ -22,6 +22,7 @@ import duckdb
 import pytest
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
+from pipelines.cli import main as gonghui
 from pipelines.warehouse.publish import current_snapshot
 from tests.integration.conftest import copy_fixture
 
@@ -177,9 +178,12 @@ def test_runs_launched_by_dagster_leave_no_process_and_flat_memory(deployment):
 
 
 @pytest.mark.spark
-def test_a_run_on_spark_launched_by_dagster_publishes_and_leaves_no_process(tmp_path):
+def test_a_run_on_spark_launched_by_dagster_publishes_and_leaves_no_process(
+    tmp_path, refreshed_city
+):
     """The deployment started with GONGHUI_ENGINE=spark: the daemon's run builds on a local
-    Spark, publishes a snapshot that says so, and ends with its JVM gone."""
+    Spark, publishes a snapshot that says so and whose KPI export is the one a refresh on
+    DuckDB of the same messy city gives, and ends with its JVM gone."""
     spark_env = {
         "GONGHUI_ENGINE": "spark",
         "GONGHUI_SPARK_DIR": str(tmp_path / "spark"),
@@ -200,3 +204,14 @@ def test_a_run_on_spark_launched_by_dagster_publishes_and_leaves_no_process(tmp_
         assert con.execute("select count(*) from mart_kpi").fetchone()[0] > 0
     assert (tmp_path / "spark" / "tables" / "main.db" / "mart_kpi").is_dir()
     assert not call_outs.exists(), call_outs.read_text()
+    exported = {}
+    for engine, published in (
+        ("spark", tmp_path / "published"),
+        ("duckdb", refreshed_city.published),
+    ):
+        out = tmp_path / f"kpis-{engine}.csv"
+        args = ["export", "kpis", "--period", "2025-12", "--publish-dir", str(published)]
+        assert gonghui([*args, "--out", str(out)]) == 0
+        exported[engine] = out.read_bytes()
+    assert exported["spark"].count(b"\n") > 20
+    assert exported["spark"] == exported["duckdb"]

@@ -29,6 +29,15 @@ PARTITIONED = frozenset(
     {"enterprise_returns", "enterprise_returns_archive", "quarantine", "field_issues"}
 )
 EMPTY_PARTITION = "p_period=none/p_city=none"
+# A quarantined row keeps what the clerk wrote: a period or town code that is not one
+# ("2025年", "33/02") goes to the 'unknown' partition rather than giving each typo a folder
+# of its own (named escaped, "p_period=2025%2F12"), so the folders stay the real periods and
+# prefectures.
+PARTITION_KEYS = """
+    case when regexp_full_match(period, '[0-9]{4}-[0-9]{2}') then period else 'unknown' end
+        as p_period,
+    case when regexp_full_match(region_code, '[0-9]{4}.*') then substring(region_code, 1, 4)
+        else 'unknown' end as p_city"""
 
 
 def write_landing_parquet(warehouse: Path, landing_dir: Path) -> dict[str, int]:
@@ -64,9 +73,7 @@ def _write_table(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> in
     rows = con.execute(f"select count(*) from {SCHEMA}.{table}").fetchone()[0]
     if table in PARTITIONED and rows:
         con.execute(
-            f"copy (select *, coalesce(period, 'unknown') as p_period,"
-            f" coalesce(substring(region_code, 1, 4), 'unknown') as p_city"
-            f" from {SCHEMA}.{table}) to '{_quoted(target)}'"
+            f"copy (select *, {PARTITION_KEYS} from {SCHEMA}.{table}) to '{_quoted(target)}'"
             " (format parquet, partition_by (p_period, p_city))"
         )
         return rows

@@ -26,8 +26,9 @@ def _return(uscc: str, region: str, period: str) -> tuple:
 
 @pytest.fixture
 def warehouse(tmp_path) -> Path:
-    """Landing tables with three returns in two prefectures and two periods, one
-    quarantined row without a period, and an empty archive."""
+    """Landing tables with three returns in two prefectures and two periods, two
+    quarantined rows (no period and town; a period and town as a clerk mistyped them), and
+    an empty archive."""
     path = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         create_landing_tables(con)
@@ -48,6 +49,12 @@ def warehouse(tmp_path) -> Path:
             "insert into landing.quarantine (source_file, source_row, feed, reason_code,"
             " message_zh, message_en) values ('returns/b.csv', 7, 'returns', 'uscc', '…', '…')"
         )
+        # what a clerk wrote, kept as written: neither may become a folder name
+        con.execute(
+            "insert into landing.quarantine (source_file, source_row, feed, reason_code,"
+            " message_zh, message_en, region_code, period)"
+            " values ('returns/c.csv', 9, 'returns', 'region_code', '…', '…', '33/02', '2025/12')"
+        )
     return path
 
 
@@ -62,11 +69,12 @@ def test_row_tables_are_partitioned_by_period_and_prefecture(warehouse, tmp_path
         "p_period=2025-12/p_city=3302/data_0.parquet",
     ]
     assert written["enterprise_returns"] == 3
-    # a row without period or town goes to the 'unknown' partition, not lost
-    assert [
-        p.parent.parent.name + "/" + p.parent.name
-        for p in (landing / "quarantine").rglob("*.parquet")
-    ] == ["p_period=unknown/p_city=unknown"]
+    # rows without a usable period or town go to the 'unknown' partition, not lost
+    quarantine = landing / "quarantine"
+    assert [str(p.relative_to(quarantine)) for p in quarantine.rglob("*.parquet")] == [
+        "p_period=unknown/p_city=unknown/data_0.parquet"
+    ]
+    assert written["quarantine"] == 2
 
 
 def test_the_parquet_reads_back_as_the_landing_rows(warehouse, tmp_path):

@@ -56,13 +56,12 @@ def landing_parquet_dir() -> Path:
     return Path(chosen).resolve() if chosen else spark_dir() / "landing"
 
 
-def marts_path(warehouse: Path | None = None) -> Path:
-    """The DuckDB file the checks and the publish read dbt's tables from: the warehouse
-    (`warehouse`, else the configured one), or after a build on Spark a file of views over
-    the Parquet tables Spark wrote (pipelines.warehouse.spark_tables)."""
-    if engine() == "spark":
-        return spark_dir() / "tables.duckdb"
-    return warehouse or warehouse_path()
+def marts_path(warehouse: Path, built_on: str) -> Path:
+    """The DuckDB file the checks and the publish read dbt's tables from: the `warehouse`, or
+    when they were `built_on` Spark a file of views over the Parquet tables Spark wrote
+    (pipelines.warehouse.spark_tables). The engine is the caller's: the Dagster definitions
+    read it once, when they load."""
+    return spark_dir() / "tables.duckdb" if built_on == "spark" else warehouse
 
 
 def today() -> date:

@@ -155,7 +155,7 @@ def _read_counts(outcome: RefreshOutcome) -> None:
             "select source_file, message_zh from landing.load_audit "
             "where status = 'unreadable' order by source_file"
         ).fetchall()
-    outcome.kpi_rows = _kpi_rows(settings.marts_path(warehouse))
+    outcome.kpi_rows = _kpi_rows(settings.marts_path(warehouse, settings.engine()))
 
 
 def _kpi_rows(marts: Path) -> int:

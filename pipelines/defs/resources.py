@@ -9,7 +9,7 @@ from dagster_dbt import DbtCliResource
 
 from pipelines import settings
 from pipelines.defs import offline_dbt
-from pipelines.defs.dbt_project import dbt_project
+from pipelines.defs.dbt_project import ENGINE, dbt_project
 
 
 class WarehousePaths(dg.ConfigurableResource):
@@ -38,7 +38,7 @@ class WarehousePaths(dg.ConfigurableResource):
     @property
     def marts_path(self) -> Path:
         """Where dbt's tables are read from: the warehouse, or the views over Spark's."""
-        return settings.marts_path(self.warehouse_path)
+        return settings.marts_path(self.warehouse_path, ENGINE)
 
 
 defs = dg.Definitions(

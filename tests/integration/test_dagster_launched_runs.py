@@ -25,6 +25,7 @@ from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 from pipelines.cli import main as gonghui
 from pipelines.warehouse.publish import current_snapshot
 from tests.integration.conftest import copy_fixture
+from tests.integration.processes import session_processes
 
 # the GraphQL client's own use of a deprecated gql call, once per poll
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:gql")
@@ -41,30 +42,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def session_processes(sid: int) -> dict[int, tuple[str, int]]:
-    """pid → (command line, resident KiB) of every live process of session `sid`."""
-    found = {}
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = (proc / "stat").read_text().rsplit(") ", 1)[1].split()
-            state, session = fields[0], int(fields[3])
-            if session != sid or state == "Z":
-                continue
-            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            rss = next(  # none for a process that is exiting
-                (
-                    int(line.split()[1])
-                    for line in (proc / "status").read_text().splitlines()
-                    if line.startswith("VmRSS:")
-                ),
-                0,
-            )
-            found[int(proc.name)] = (command, rss)
-    return found
 
 
 def run_processes(sid: int) -> list[str]:

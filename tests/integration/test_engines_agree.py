@@ -16,7 +16,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import duckdb
 import pytest
 
 from pipelines.warehouse.publish import current_snapshot
+from tests.integration.processes import left_running
 
 pytestmark = pytest.mark.spark
 
@@ -79,11 +79,11 @@ class Deployment:
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         )  # fmt: skip
         output, _ = process.communicate(timeout=900)
-        left = _still_running(process.pid)
+        left = left_running(process.pid, seconds=15)
         for pid in left:
             os.kill(pid, signal.SIGKILL)
         assert process.returncode == 0, output[-8000:]
-        assert left == [], f"the {self.engine} refresh left processes running: {left}"
+        assert left == {}, f"the {self.engine} refresh left processes running: {left}"
         return output
 
     def export_kpis(self, out: Path) -> bytes:
@@ -94,27 +94,6 @@ class Deployment:
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         return out.read_bytes()
-
-
-def _session_pids(sid: int) -> list[int]:
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                fields = (proc / "stat").read_text().rsplit(") ", 1)[1].split()
-            except (OSError, IndexError):
-                continue
-            if int(fields[3]) == sid and fields[0] != "Z":
-                found.append(int(proc.name))
-    return found
-
-
-def _still_running(sid: int, seconds: float = 15) -> list[int]:
-    """What is left of process session `sid` once it has had `seconds` to end."""
-    deadline = time.monotonic() + seconds
-    while (left := _session_pids(sid)) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return left
 
 
 def differences(duck: Path, spark: Path, table: str, key: list[str] | None) -> list[str]:

@@ -20,29 +20,11 @@ import urllib.request
 from pathlib import Path
 
 from tests.browser.cdp import free_port
+from tests.integration.processes import left_running, session_processes
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 240  # dagster dev parses the dbt project first; two busy cores are slow
 STOP_SECONDS = 10
-
-
-def session_processes(session: int) -> dict[int, str]:
-    """pid → command name of every live process in that session. Zombies are left out: they
-    have ended and hold nothing but their exit status until their parent reads it."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:  # ended meanwhile
-            continue
-        # "pid (comm) state ppid pgrp session …"; comm may hold spaces and parentheses
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        state, _ppid, _pgrp, sid = stat[stat.rindex(")") + 2 :].split()[:4]
-        if int(sid) == session and state != "Z":
-            found[int(entry.name)] = name
-    return found
 
 
 def answers(url: str) -> bool:
@@ -90,11 +72,8 @@ def test_ctrl_c_stops_the_dashboard_and_dagster_with_every_process_they_started(
         assert (tmp_path / "dagster_home" / "dagster.yaml").exists()
 
         os.killpg(session, signal.SIGINT)  # Ctrl-C: to the foreground process group
-        deadline = time.monotonic() + STOP_SECONDS
-        while session_processes(session) and time.monotonic() < deadline:
-            time.sleep(0.1)
 
-        assert session_processes(session) == {}, log.read_text(encoding="utf-8")
+        assert left_running(session, STOP_SECONDS) == {}, log.read_text(encoding="utf-8")
         assert launcher.wait(timeout=1) == 0
         printed = log.read_text(encoding="utf-8")
         assert f"http://localhost:{dashboard_port}" in printed

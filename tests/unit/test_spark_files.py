@@ -176,10 +176,11 @@ def test_the_engine_comes_from_gonghui_engine(monkeypatch, value, engine):
 
 def test_on_spark_the_marts_are_read_from_the_views_file(monkeypatch, tmp_path):
     monkeypatch.setenv("GONGHUI_SPARK_DIR", str(tmp_path / "spark"))
-    monkeypatch.setenv("GONGHUI_ENGINE", "duckdb")
-    assert settings.marts_path(tmp_path / "w.duckdb") == tmp_path / "w.duckdb"
-    monkeypatch.setenv("GONGHUI_ENGINE", "spark")
-    assert settings.marts_path(tmp_path / "w.duckdb") == tmp_path / "spark" / "tables.duckdb"
+    monkeypatch.delenv("GONGHUI_LANDING_DIR", raising=False)
+    assert settings.marts_path(tmp_path / "w.duckdb", "duckdb") == tmp_path / "w.duckdb"
+    assert (
+        settings.marts_path(tmp_path / "w.duckdb", "spark") == tmp_path / "spark" / "tables.duckdb"
+    )
     assert settings.landing_parquet_dir() == tmp_path / "spark" / "landing"
 
 

@@ -1,0 +1,44 @@
+"""The processes of a session, read from /proc (psutil is not installed): what the tests that
+start a deployment, a launcher or a refresh in a session of its own look at to prove that
+nothing of it is left running."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from pathlib import Path
+
+
+def session_processes(sid: int) -> dict[int, tuple[str, int]]:
+    """pid → (command line, resident KiB) of every live process of session `sid`. Zombies are
+    left out: they have ended and hold nothing but their exit status until their parent
+    reads it."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):  # ended meanwhile
+            # "pid (comm) state ppid pgrp session …"; comm may hold spaces and parentheses
+            fields = (proc / "stat").read_text().rsplit(") ", 1)[1].split()
+            state, session = fields[0], int(fields[3])
+            if session != sid or state == "Z":
+                continue
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            rss = next(  # none for a process that is exiting
+                (
+                    int(line.split()[1])
+                    for line in (proc / "status").read_text().splitlines()
+                    if line.startswith("VmRSS:")
+                ),
+                0,
+            )
+            found[int(proc.name)] = (command, rss)
+    return found
+
+
+def left_running(sid: int, seconds: float) -> dict[int, tuple[str, int]]:
+    """What is left of session `sid` once it has had `seconds` to end."""
+    deadline = time.monotonic() + seconds
+    while (left := session_processes(sid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return left

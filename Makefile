@@ -8,7 +8,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export GX_ANALYTICS_ENABLED := False
 export STREAMLIT_BROWSER_GATHER_USAGE_STATS := false
 
-.PHONY: setup run refresh serve system-packages test lint format sample lock clean screenshot screenshots bench docs report-screenshot
+.PHONY: setup run refresh serve system-packages test lint format sample lock clean screenshot screenshots bench bench-scales docs report-screenshot
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,11 @@ format: setup
 ## Benchmark against a DuckDB floor and a pandas peer; writes docs/benchmarks.md (SCALE=0.25 to shrink).
 bench: setup
 	$(BIN)/python -m benchmarks.run --scale $(or $(SCALE),1.0)
+
+## The cost curve: the sample city and provinces of scale 0.1, 1 and 3 (Spark too at 1), one
+## row each → docs/benchmarks.md and docs/benchmarks.json (about an hour; SCALES=city,0.1 for less).
+bench-scales: system-packages setup $(VENV)/.spark-installed
+	$(BIN)/python -m benchmarks.run --scales $(or $(SCALES),city,0.1,1,3)
 
 ## Regenerate the committed sample city in raw/ and the region/target seeds.
 sample: setup

@@ -31,6 +31,7 @@ CHANGED = "ours: refresh after one town file changed"
 ROWS = (GENERATE, CONVERT, FLOOR, PEER, FULL, UNCHANGED, ADDED, CHANGED)
 OURS = (FULL, UNCHANGED, ADDED, CHANGED)
 
+NO_RUN = "未启动刷新"  # what `gonghui refresh` says when it finds nothing to do
 _ROW_COUNTS = re.compile(
     r"读入 read ([\d,]+) = 接受 accepted ([\d,]+) \+ 隔离 quarantined ([\d,]+)"
     r" \+ 跳过 skipped ([\d,]+)"
@@ -92,7 +93,7 @@ def render(results: Results, command: str) -> str:
         "",
         "### Machine and data",
         "",
-        f"- {_machine()}",
+        f"- {machine()}",
         f"- scale {data.scale:g} (1.0 = ~1,000,000 returns a year in ~1,000 town files; two"
         f" years {', '.join(_years(data))})",
         f"- {data.files:,} return files compared ({data.csv:,} CSV of which {data.gbk:,} GBK,"
@@ -147,12 +148,13 @@ def render(results: Results, command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(doc: Path, section: str) -> None:
-    """Replace the measured section of `doc` (or append it when there is none)."""
+def write(doc: Path, section: str, begin: str = BEGIN, end: str = END) -> None:
+    """Replace the section of `doc` between `begin` and `end` (or append it when there is
+    none): the measured section, or the cost curve's (benchmarks.scales)."""
     text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n\n"
-    if BEGIN in text and END in text:
-        head, rest = text.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
+    if begin in text and end in text:
+        head, rest = text.split(begin, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
         text = head + section + ("\n" + tail if tail else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
@@ -166,7 +168,7 @@ def _mib(rss: int) -> str:
 def _rows(run: Measurement) -> str:
     found = _ROW_COUNTS.search(run.stdout)
     if not found:
-        return "-"
+        return "no run launched: nothing to do" if NO_RUN in run.stdout else "-"
     read, accepted, quarantined, skipped = found.groups()
     return f"{read} read = {accepted} accepted + {quarantined} quarantined + {skipped} skipped"
 
@@ -188,7 +190,7 @@ def _years(data: DataSet) -> list[str]:
     return sorted(p.name for p in (data.raw / "returns").iterdir() if p.is_dir())
 
 
-def _machine() -> str:
+def machine() -> str:
     cpu = next(
         (
             line.split(":", 1)[1].strip()

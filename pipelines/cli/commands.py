@@ -16,6 +16,7 @@ from pipelines.cli import serve
 from pipelines.exports import contract_expiry
 from pipelines.exports import report as export_report
 from pipelines.exports import tables as export
+from pipelines.warehouse.freshness import nothing_to_refresh
 
 
 def _set_paths(args: argparse.Namespace) -> None:
@@ -49,6 +50,17 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     except ValueError as wrong:
         print(wrong, file=sys.stderr)
         return 2
+    started = time.monotonic()
+    if not args.full and nothing_to_refresh(
+        settings.raw_dir(), settings.warehouse_path(), settings.publish_dir(), settings.today()
+    ):
+        print(
+            "没有改动，未启动刷新：raw/ 与已发布的快照一致（--full 强制重建）"
+            " (nothing changed: raw/ is as the current snapshot was built from; no run"
+            " launched; --full rebuilds anyway)"
+        )
+        print(f"耗时 elapsed: {time.monotonic() - started:.1f} 秒 s")
+        return 0
     settings.prepare_offline_environment()
     # Dagster, dbt and Great Expectations load only for the commands that need them
     from pipelines.cli.refresh import run_refresh
@@ -56,7 +68,6 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     from pipelines.warehouse.locking import RefreshBusy
 
     _show_progress()
-    started = time.monotonic()
     # The terminal shows progress only; the run's whole log goes to a file.
     log_path = settings.dagster_home() / "logs" / f"refresh-{time.strftime('%Y%m%d-%H%M%S')}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+from pipelines import settings
+from pipelines.warehouse.freshness import nothing_to_refresh
+
 REFRESH_JOB_NAME = "refresh"
 
 refresh_job = dg.define_asset_job(
@@ -12,11 +15,21 @@ refresh_job = dg.define_asset_job(
     description="从 raw/ 刷新数仓：读取校验 → dbt 建模与测试 → 发布快照 (ingest → dbt build → publish)",
 )
 
-nightly_refresh = dg.ScheduleDefinition(
+
+@dg.schedule(
     name="nightly_refresh",
     job=refresh_job,
     cron_schedule="0 2 * * *",
     execution_timezone="Asia/Shanghai",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="每晚 02:00（北京时间）全量刷新",
+    description="每晚 02:00（北京时间）刷新；raw/ 与已发布的快照一致时不启动",
 )
+def nightly_refresh(context: dg.ScheduleEvaluationContext):
+    """No run is launched when it would find nothing to do (pipelines.warehouse.freshness)."""
+    if nothing_to_refresh(
+        settings.raw_dir(), settings.warehouse_path(), settings.publish_dir(), settings.today()
+    ):
+        return dg.SkipReason(
+            "raw/ 与已发布的快照一致，没有要刷新的 (nothing changed since the snapshot)"
+        )
+    return dg.RunRequest()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import random
 from dataclasses import dataclass
 from functools import cached_property
@@ -228,7 +229,9 @@ TOWNS_PER_INVENTED_DISTRICT = 13
 
 def build_city(n_towns: int | None = None, seed: int = 0) -> City:
     """The default city; with `n_towns` beyond its ~80 towns, invented districts are added
-    (13 towns each, so a province-sized ~1,000 towns fit) until there are at least that many."""
+    (13 towns each, so a province-sized ~1,000 towns fit; more each when the 75 free district
+    codes would not hold `n_towns` so, as for the national benchmark's ~3,000) until there
+    are at least that many."""
     city = Region(CITY_CODE, CITY_NAME, "city", "")
     districts: list[Region] = []
     towns: list[Region] = []
@@ -240,6 +243,9 @@ def build_city(n_towns: int | None = None, seed: int = 0) -> City:
         used_names = {d.name for d in districts} | {t.name for t in towns}
         used_prefixes = {d.code[:6] for d in districts}
         free = [f"3302{i:02d}" for i in range(21, 99) if f"3302{i:02d}" not in used_prefixes]
+        per_district = max(
+            TOWNS_PER_INVENTED_DISTRICT, math.ceil((n_towns - len(towns)) / len(free))
+        )
         while len(towns) < n_towns:
             if not free:
                 raise ValueError(f"at most {len(towns)} towns fit in one city")
@@ -247,8 +253,7 @@ def build_city(n_towns: int | None = None, seed: int = 0) -> City:
             dname = _invent(rng, used_names, ("区", "县"))
             districts.append(Region(f"{prefix}000000", dname, "district", CITY_CODE))
             names = tuple(
-                _invent(rng, used_names, ("街道", "镇", "镇", "乡"))
-                for _ in range(TOWNS_PER_INVENTED_DISTRICT)
+                _invent(rng, used_names, ("街道", "镇", "镇", "乡")) for _ in range(per_district)
             )
             towns.extend(_town_regions(prefix, names))
     return City(city, tuple(districts), tuple(towns))

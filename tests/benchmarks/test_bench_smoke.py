@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 
-from benchmarks import measure, report, run
+import pytest
+
+from benchmarks import measure, report, run, scales
 
 
 def _row(text: str, name: str) -> list[str]:
@@ -31,12 +34,12 @@ def test_benchmark_smoke(tmp_path):
     assert text.count(report.BEGIN) == 1 and text.count(report.END) == 1
     for name in report.ROWS:
         assert _row(text, name)[3] == "0", name  # every step exited 0
-    full, unchanged = _counts(_row(text, report.FULL)), _counts(_row(text, report.UNCHANGED))
+    full = _counts(_row(text, report.FULL))
     added, changed = _counts(_row(text, report.ADDED)), _counts(_row(text, report.CHANGED))
-    for read, accepted, quarantined, skipped in (full, unchanged, added, changed):
+    for read, accepted, quarantined, skipped in (full, added, changed):
         assert read == accepted + quarantined + skipped
     assert full[2] > 0  # ~1% of rows are spoiled on purpose
-    assert unchanged == full
+    assert _row(text, report.UNCHANGED)[4] == "no run launched: nothing to do"
     assert added[0] > full[0]
     assert changed[0] == added[0] - 1  # the changed file lost one enterprise row
     for target in ("full refresh ≤ 3× floor", "one added file ≤ 15 s", "peak RSS",
@@ -63,3 +66,34 @@ def test_report_rewrites_only_its_own_section(tmp_path):
     assert doc.read_text(encoding="utf-8") == (
         f"# Benchmarks\n\nnotes before\n\n{report.BEGIN}\nsecond\n{report.END}\n\nnotes after\n"
     )
+
+
+@pytest.mark.spark
+def test_the_cost_curve_writes_one_row_per_scale_and_the_json(tmp_path):
+    """`--scales` at two tiny scales, the second also on Spark: one table, one JSON."""
+    doc, figures = tmp_path / "benchmarks.md", tmp_path / "benchmarks.json"
+    doc.write_text(f"# Benchmarks\n\n{report.BEGIN}\nkept\n{report.END}\n", encoding="utf-8")
+    argv = ["--scales", "0.002,0.003", "--spark-at", "0.003", "--workdir", str(tmp_path / "w"),
+            "--doc", str(doc), "--json", str(figures), "--repeat", "1"]  # fmt: skip
+    assert run.main(argv) == 0
+
+    measured = json.loads(figures.read_text(encoding="utf-8"))
+    rows = measured["scales"]
+    assert [row["scale"] for row in rows] == [0.002, 0.003]
+    for row, folder in zip(rows, ("scale-0.002", "scale-0.003"), strict=True):
+        generated = json.loads((tmp_path / "w" / folder / "dataset.json").read_text())
+        assert row["returns"] == generated["return_rows"]
+        assert row["files"] == generated["files"] + 1
+        assert 0 < row["nothing_changed_s"] < row["ours_full_s"]
+        assert row["floor_s"] > 0 and row["peer_s"] > 0 and row["added_file_s"] > 0
+        assert 0 < row["peak_rss_mib"] < 3 * 1024
+    assert rows[0]["spark_full_s"] is None and rows[1]["spark_full_s"] > 0
+    assert measured["measured_on"].endswith("Z")
+
+    text = doc.read_text(encoding="utf-8")
+    assert f"{report.BEGIN}\nkept\n{report.END}" in text  # the other section stays
+    assert text.count(scales.BEGIN) == 1 and text.count(scales.END) == 1
+    table = [line for line in text.splitlines() if line.startswith(("| 0.002 |", "| 0.003 |"))]
+    assert len(table) == 2
+    assert table[0].endswith("| – |") and not table[1].endswith("| – |")
+    assert "- scale 0.003: " in text

@@ -252,8 +252,19 @@ def test_incremental_refresh_exports_exactly_what_a_full_rebuild_exports(city, t
 
 
 def test_every_refresh_is_in_the_run_log_with_its_outcome(city):
+    """`gonghui refresh` with nothing to do launches no run (pipelines.warehouse.freshness);
+    a run launched anyway, as from the Dagster UI, finds nothing, skips dbt and the publish,
+    and is recorded."""
     nothing = city.run("refresh")
-    assert "快照已是最新" in nothing.stdout
+    assert nothing.returncode == 0, nothing.stdout + nothing.stderr
+    assert "没有改动，未启动刷新" in nothing.stdout
+    assert [r["trigger"] for r in run_log.latest(city.published)] == ["cli"]
+    launched = subprocess.run(
+        [sys.executable, "-c", "from pipelines.cli.refresh import run_refresh\n"
+         "outcome = run_refresh()\nprint(*outcome.lines(), sep='\\n')"],
+        env=city.env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert "快照已是最新" in launched.stdout, launched.stdout + launched.stderr
     records = run_log.latest(city.published)
     assert [r["status"] for r in records] == ["success", "success"]
     latest, first = records

@@ -66,7 +66,8 @@ def test_the_sensor_in_dagster_waits_then_requests_a_run(tmp_path, monkeypatch):
     assert third.run_requests == []
 
 
-def test_the_schedule_fires_the_refresh_job():
+def test_the_schedule_fires_the_refresh_job_before_the_first_snapshot(tmp_path, monkeypatch):
+    monkeypatch.setenv("GONGHUI_PUBLISH_DIR", str(tmp_path / "published"))
     schedule = defs.resolve_schedule_def("nightly_refresh")
     context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 24, 2, 0))
     result = schedule.evaluate_tick(context)

@@ -178,3 +178,23 @@ def test_the_boundary_file_draws_every_district_and_town_once_and_validates(samp
     assert checked.accepted["region_code"].to_list() == [r.code for r in regions]
     entry = next(f for f in manifest.files if f.fmt == "geojson")
     assert (entry.feed, entry.rows) == ("reference", len(regions))
+
+
+@pytest.mark.parametrize(("towns", "per_invented_district"), [(1000, 13), (3000, 39)])
+def test_a_national_benchmark_fits_its_towns_into_the_free_district_codes(
+    towns: int, per_invented_district: int
+) -> None:
+    """The benchmark's scale 3 asks for ~3,000 towns; the 75 free district codes of 13 towns
+    each held ~1,060, so districts grow instead. Scale 1 keeps its 13 a district (the same towns as
+    before, so earlier measurements compare)."""
+    from pipelines.sample.city import build_city
+
+    city = build_city(towns)
+    codes = [town.code for town in city.towns]
+    assert len(codes) >= towns and len(set(codes)) == len(codes)
+    assert len({town.name for town in city.towns}) == len(codes)
+    districts = {district.code for district in city.districts}
+    assert all(town.parent in districts and town.code[:6] == town.parent[:6] for town in city.towns)
+    invented = city.districts[len(build_city().districts) :]
+    sizes = {sum(t.parent == d.code for t in city.towns) for d in invented}
+    assert sizes == {per_invented_district}

@@ -2,10 +2,11 @@
 
 Only new and changed files are parsed (pipelines.ingest.registry). They are parsed and
 validated in batches by two worker processes (pipelines.ingest.pool), never in this one, so
-that no file can take the load down with it; the batches are written as they come back, inside one transaction (pipelines.ingest.write), so memory holds a few
-batches, not the whole load. Every file gets a `landing.load_audit` row (one per sheet
-when several sheets of a workbook hold data); a file that cannot be used is reported
-there, and the other files still load. Nothing under raw/ is written to.
+that no file can take the load down with it; the batches are staged as they come back and
+the load ends in one transaction (pipelines.ingest.write), so memory holds a few batches,
+not the whole load. Every file gets a `landing.load_audit` row (one per sheet when several
+sheets of a workbook hold data); a file that cannot be used is reported there, and the
+other files still load. Nothing under raw/ is written to.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def ingest(
         recover = functools.partial(one_by_one, work, budget=budget)
         loaded = pool.in_order(work, others, recover=recover)
         outcomes: list[FileOutcome] = []
-        with write.transaction(warehouse, plan, load_id) as con:
+        with write.staged_load(warehouse) as con:
             # boundary files name regions of every level, those of the reference files too
             every_code = seed_codes | ref_codes
             first_batch = validate_batch(references, contexts, boundary_codes=every_code)

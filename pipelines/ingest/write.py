@@ -1,9 +1,15 @@
-"""Writing one load into the landing tables, inside ONE transaction.
+"""Writing one load into the landing tables: batches staged as they come, then ONE
+transaction.
 
-The transaction starts by applying the plan (archive what is replaced or removed, drop the
-old rows of reparsed files, or every row when full), then takes the validated batches as
-they come, and ends with the audit, the record of what changed and the registry's state. A
-failure leaves the previous load in place and a reader never sees half of a load.
+The validated batches go into staging tables (`landing.<table>__staged`, one per landing
+table), each batch committed as it comes: DuckDB holds a transaction's uncommitted rows in
+memory, and a province loaded in one transaction grew the refresh by ~0.6 GB a million rows
+(2.9 GB at scale 3, docs/benchmarks.md). The load then ends in ONE transaction: the plan is
+applied (archive what is replaced or removed, drop the old rows of reparsed files), the
+staged rows move in (a full load renames the staging tables into place instead of copying
+them), and the audit, the record of what changed and the registry's state are written. A
+failure before that transaction commits leaves the previous load as it was, and a reader
+never sees half of a load; staging tables a failed load left are replaced by the next.
 """
 
 from __future__ import annotations
@@ -16,9 +22,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines import settings
 from pipelines.ingest import boundaries, registry
 from pipelines.ingest.discovery import RawFile
-from pipelines.ingest.landing import SCHEMA, create_landing_tables
+from pipelines.ingest.landing import SCHEMA, TABLES, create_landing_tables
 from pipelines.ingest.parse import TABLE_BY_FEED, FileOutcome
 
 LINEAGE_TABLES = (
@@ -30,31 +37,19 @@ LINEAGE_TABLES = (
 )
 
 
+STAGED = "__staged"  # suffix of a landing table's staging table
+
+
 @contextlib.contextmanager
-def transaction(
-    warehouse: Path, plan: registry.Plan, load_id: str
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """ONE transaction for the whole load, committed when the block ends without error."""
+def staged_load(warehouse: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection whose `insert_all` batches go to fresh, empty staging tables, committed
+    one by one; `finish` ends the load."""
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse)) as con:
-        con.begin()
-        try:
-            create_landing_tables(con)
-            if not plan.full:  # the partitions of the rows these files held change with them
-                changed = [f.source_file for f in plan.parse + plan.touched] + plan.removed
-                _record_partitions(con, load_id, changed)
-            _archive(con, plan.replaced, "replaced")
-            _archive(con, plan.removed, "removed")
-            if plan.full:
-                create_landing_tables(con, replace=True)
-            else:
-                _forget(con, [f.source_file for f in plan.parse] + plan.removed)
-                _move_mtimes(con, plan.touched)
-            yield con
-            con.commit()
-        except BaseException:
-            con.rollback()
-            raise
+    with duckdb.connect(str(warehouse), config=settings.duckdb_config()) as con:
+        create_landing_tables(con)
+        for name, columns in TABLES.items():
+            con.execute(f"create or replace table {SCHEMA}.{name}{STAGED} ({columns})")
+        yield con
 
 
 def finish(
@@ -64,15 +59,49 @@ def finish(
     outcomes: list[FileOutcome],
     state: str,
 ) -> None:
-    """The audit of every file, the record of what changed, and the registry's state."""
-    insert(con, "load_audit", audit(outcomes).with_columns(pl.lit(load_id).alias("load_id")))
-    if plan.full:
-        record_all_partitions(con, load_id)
-    else:
-        _record_partitions(con, load_id, [f.source_file for f in plan.parse + plan.touched])
-    con.execute(f"insert into {SCHEMA}.pending_loads values (?, ?, now())", [load_id, plan.full])
-    con.execute(f"delete from {SCHEMA}.ingest_state")
-    con.execute(f"insert into {SCHEMA}.ingest_state values (?, now())", [state])
+    """In ONE transaction: the plan applied, the staged rows moved in, the audit of every
+    file, the record of what changed and the registry's state."""
+    con.begin()
+    try:
+        if not plan.full:  # the partitions of the rows these files held change with them
+            changed = [f.source_file for f in plan.parse + plan.touched] + plan.removed
+            _record_partitions(con, load_id, changed)
+        _archive(con, plan.replaced, "replaced")
+        _archive(con, plan.removed, "removed")
+        if plan.full:
+            _swap_in_staged(con)
+        else:
+            _forget(con, [f.source_file for f in plan.parse] + plan.removed)
+            _move_mtimes(con, plan.touched)
+            _copy_in_staged(con)
+        insert(con, "load_audit", audit(outcomes).with_columns(pl.lit(load_id).alias("load_id")))
+        if plan.full:
+            record_all_partitions(con, load_id)
+        else:
+            _record_partitions(con, load_id, [f.source_file for f in plan.parse + plan.touched])
+        con.execute(
+            f"insert into {SCHEMA}.pending_loads values (?, ?, now())", [load_id, plan.full]
+        )
+        con.execute(f"delete from {SCHEMA}.ingest_state")
+        con.execute(f"insert into {SCHEMA}.ingest_state values (?, now())", [state])
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+
+
+def _swap_in_staged(con: duckdb.DuckDBPyConnection) -> None:
+    """A full load: every landing table replaced by its staging table, renamed (no copy)."""
+    for name in TABLES:
+        con.execute(f"drop table {SCHEMA}.{name}")
+        con.execute(f"alter table {SCHEMA}.{name}{STAGED} rename to {name}")
+
+
+def _copy_in_staged(con: duckdb.DuckDBPyConnection) -> None:
+    """An incremental load: the staged rows (of the new and changed files) added."""
+    for name in TABLES:
+        con.execute(f"insert into {SCHEMA}.{name} by name select * from {SCHEMA}.{name}{STAGED}")
+        con.execute(f"drop table {SCHEMA}.{name}{STAGED}")
 
 
 def insert_all(
@@ -82,7 +111,8 @@ def insert_all(
         non_empty = [part for part in parts if part.height]
         if non_empty:
             combined = pl.concat(non_empty, how="diagonal_relaxed")
-            insert(con, table, combined.with_columns(pl.lit(load_id).alias("load_id")))
+            staged = combined.with_columns(pl.lit(load_id).alias("load_id"))
+            insert(con, f"{table}{STAGED}", staged)
 
 
 def insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:

@@ -20,21 +20,24 @@ from pipelines import settings
 from pipelines.ingest import registry
 from pipelines.ingest.discovery import discover
 from pipelines.warehouse import changes
+from pipelines.warehouse.locking import RefreshBusy, refresh_lock
 from pipelines.warehouse.publish import current_snapshot
 
 
 def nothing_to_refresh(
     raw_dir: Path, warehouse: Path, publish_dir: Path, today: date, seeds_dir: Path | None = None
 ) -> bool:
-    """True only when a refresh would ingest nothing and publish nothing. A warehouse that
-    another refresh holds answers False: the run then waits for that one, as it would have."""
-    if current_snapshot(publish_dir) is None:
+    """True only when a refresh would ingest nothing and publish nothing. While another
+    refresh holds the warehouse the answer is False: the run is launched and waits for that
+    one (or, from the CLI, is refused as busy), as it would have been."""
+    if current_snapshot(publish_dir) is None or not warehouse.exists():
         return False
     try:
-        previous = registry.previous_load(warehouse)
-        if previous is None or not changes.pending(warehouse).nothing:
-            return False
-    except duckdb.IOException:  # "Could not set lock on file": a refresh is writing
+        with refresh_lock(warehouse, wait=False):
+            previous = registry.previous_load(warehouse)
+            if previous is None or not changes.pending(warehouse).nothing:
+                return False
+    except (RefreshBusy, duckdb.IOException):  # a refresh is under way
         return False
     known, state = previous
     if state != registry.state_key(seeds_dir or settings.DBT_PROJECT_DIR / "seeds", today):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import settings
 from pipelines.warehouse import changes
 
 POINTER = "CURRENT"
@@ -64,7 +65,7 @@ def publish_snapshot(
         shutil.copyfile(previous, partial)
     source = tables or warehouse
     catalog = source.stem
-    with duckdb.connect(str(partial)) as con:
+    with duckdb.connect(str(partial), config=settings.duckdb_config()) as con:
         con.execute("set enable_progress_bar = false")
         con.execute(f"attach '{source}' as \"{catalog}\" (read_only)")
         tables = published_tables(con, catalog)

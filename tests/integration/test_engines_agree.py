@@ -84,6 +84,8 @@ class Deployment:
             os.kill(pid, signal.SIGKILL)
         assert process.returncode == 0, output[-8000:]
         assert left == {}, f"the {self.engine} refresh left processes running: {left}"
+        # every dbt test's result reached Dagster as its asset check's evaluation
+        assert "emitted no result" not in output, output[-8000:]
         return output
 
     def export_kpis(self, out: Path) -> bytes:

@@ -318,6 +318,42 @@ def test_a_failed_write_leaves_the_previous_load(raw_dir, seeds, tmp_path, monke
     assert query(warehouse, "select count(*) from landing.enterprise_returns") == [(5,)]
 
 
+STAGED_TABLES = "select table_name from information_schema.tables where table_name like '%__staged'"
+
+
+@pytest.mark.parametrize("full", [True, False])
+def test_a_load_failing_in_its_last_transaction_leaves_the_previous_load(
+    raw_dir, seeds, tmp_path, monkeypatch, full
+):
+    """Every batch is staged (committed) before the load's one transaction; when that fails,
+    the landing tables are the previous load's, and the next load stages afresh and lands."""
+    warehouse = tmp_path / "wh.duckdb"
+    run(raw_dir, warehouse, seeds)
+    assert query(warehouse, STAGED_TABLES) == []
+    bom = raw_dir / "returns/bom.csv"
+    bom.write_bytes(bom.read_bytes() + b"\n")  # changed: parsed again by an incremental load
+
+    def broken_audit(outcomes):
+        raise RuntimeError("disk full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(write, "audit", broken_audit)
+        with pytest.raises(RuntimeError):
+            ingest(raw_dir, warehouse, TODAY, load_id="L2", seeds_dir=seeds, full=full)
+    assert query(warehouse, "select distinct load_id from landing.load_audit") == [("L1",)]
+    assert query(warehouse, "select distinct load_id from landing.enterprise_returns") == [("L1",)]
+    assert query(warehouse, "select count(*) from landing.enterprise_returns") == [(5,)]
+    assert query(warehouse, "select count(*) from landing.enterprise_returns_archive") == [(0,)]
+
+    summary = ingest(raw_dir, warehouse, TODAY, load_id="L3", seeds_dir=seeds, full=full)
+    assert summary.files_parsed == (13 if full else 1)
+    assert query(warehouse, "select count(*) from landing.enterprise_returns") == [(5,)]
+    assert query(
+        warehouse, "select load_id, count(*) from landing.enterprise_returns group by 1 order by 1"
+    ) == ([("L3", 5)] if full else [("L1", 4), ("L3", 1)])
+    assert query(warehouse, STAGED_TABLES) == []
+
+
 def test_without_seeds_the_reference_towns_still_count(raw_dir, tmp_path):
     warehouse = tmp_path / "wh.duckdb"
 

@@ -68,7 +68,7 @@ def duckdb_config() -> dict[str, str]:
     """The settings of the refresh's own DuckDB connections that write (the landing load, the
     publish): a memory limit, GONGHUI_DUCKDB_MEMORY_LIMIT (default 1GB, as dbt's
     GONGHUI_DBT_MEMORY_LIMIT). Without it DuckDB keeps what it wrote cached up to 80% of the
-    machine, and the run's memory grew with the province (4 GB at scale 3); with it, it
+    machine, and the publish's memory grew with the province (~3.7 GB at scale 3); with it, it
     writes to disk what does not fit and stays flat (docs/benchmarks.md)."""
     return {"memory_limit": os.environ.get("GONGHUI_DUCKDB_MEMORY_LIMIT") or "1GB"}
 

@@ -43,17 +43,58 @@ def engine() -> str:
     return chosen
 
 
+# the Spark outputs of dbt_project/profiles.yml: a local session, or a cluster's Thrift Server
+# by its kind of sign-in
+SPARK_TARGETS = ("spark", "spark_thrift", "spark_thrift_kerberos", "spark_thrift_ldap")
+
+
+def spark_target() -> str:
+    """The profile output a build on Spark uses, GONGHUI_SPARK_TARGET: `spark` (the default,
+    a local session) or one of the `spark_thrift*` outputs, a cluster's Spark Thrift Server
+    (docs/operations.md, "A cluster's Spark Thrift Server")."""
+    chosen = (os.environ.get("GONGHUI_SPARK_TARGET") or "spark").strip()
+    if chosen not in SPARK_TARGETS:
+        raise ValueError(
+            f"GONGHUI_SPARK_TARGET 只能是 {'、'.join(SPARK_TARGETS)} 之一，而不是 {chosen!r}"
+            f" (GONGHUI_SPARK_TARGET must be one of {', '.join(SPARK_TARGETS)}, not {chosen!r})"
+        )
+    return chosen
+
+
 def spark_dir() -> Path:
-    """What a build on Spark keeps between runs (GONGHUI_SPARK_DIR): its tables, its Hive
-    metastore, the landing as Parquet, and a DuckDB file of views over its tables."""
+    """What a build on Spark keeps on this machine between runs (GONGHUI_SPARK_DIR): a local
+    session's tables and Hive metastore, the landing as Parquet, and a DuckDB file of views
+    over the tables."""
     return _path("GONGHUI_SPARK_DIR", "data/spark")
+
+
+def _shared_path(var: str, local_default: Path) -> Path:
+    """A folder both this machine and Spark read. A local session shares this machine's
+    disk, so it has a default; a cluster reads only what it mounts, so the folder must be
+    named, on a path that both mount alike."""
+    chosen = os.environ.get(var)
+    if chosen:
+        return Path(chosen).resolve()
+    if spark_target() == "spark":
+        return local_default
+    raise ValueError(
+        f"用集群的 Spark（GONGHUI_SPARK_TARGET={spark_target()}）时须设 {var}：本机与集群"
+        f"以同一路径挂载的共享目录 (with a cluster's Spark, set {var} to a folder that this"
+        " machine and the cluster mount at the same path; docs/operations.md)"
+    )
 
 
 def landing_parquet_dir() -> Path:
     """The landing tables as Parquet, which a build on Spark reads (GONGHUI_LANDING_DIR;
-    default: `landing` in the Spark folder)."""
-    chosen = os.environ.get("GONGHUI_LANDING_DIR")
-    return Path(chosen).resolve() if chosen else spark_dir() / "landing"
+    default for a local session: `landing` in the Spark folder)."""
+    return _shared_path("GONGHUI_LANDING_DIR", spark_dir() / "landing")
+
+
+def spark_tables_dir() -> Path:
+    """Where a build on Spark writes its tables, one folder each: the location of the
+    database dbt builds in (GONGHUI_SPARK_TABLES_DIR; default for a local session: where
+    Spark puts its `main` database). The checks and the publish read the tables there."""
+    return _shared_path("GONGHUI_SPARK_TABLES_DIR", spark_dir() / "tables" / "main.db")
 
 
 def marts_path(warehouse: Path, built_on: str) -> Path:
@@ -62,6 +103,15 @@ def marts_path(warehouse: Path, built_on: str) -> Path:
     (pipelines.warehouse.spark_tables). The engine is the caller's: the Dagster definitions
     read it once, when they load."""
     return spark_dir() / "tables.duckdb" if built_on == "spark" else warehouse
+
+
+def check_engine_settings() -> None:
+    """Raise ValueError, in the words the user reads, when the engine's settings would not
+    let a refresh build: an unknown engine or Spark output, or a cluster without the shared
+    folders."""
+    if engine() == "spark":
+        landing_parquet_dir()
+        spark_tables_dir()
 
 
 def duckdb_config() -> dict[str, str]:

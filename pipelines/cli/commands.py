@@ -46,7 +46,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     if args.engine:
         os.environ["GONGHUI_ENGINE"] = args.engine
     try:
-        settings.engine()
+        settings.check_engine_settings()
     except ValueError as wrong:
         print(wrong, file=sys.stderr)
         return 2

@@ -75,7 +75,7 @@ def gonghui_dbt_models(
             else "dbt: 增量建模，只重建有变化的镇街和报告期 (incremental build)"
         )
         if ENGINE == "spark":
-            _landing_for_spark(paths)
+            _prepare_spark(paths)
         args = [*BUILD, "--full-refresh"] if full else BUILD
         invocation = dbt.cli(args, context=context, target_path=TARGET, raise_on_error=False)
         yield from invocation.stream()
@@ -85,14 +85,14 @@ def gonghui_dbt_models(
                 metadata={"dbt_log": str(TARGET / "dbt.log")},
             )
         if ENGINE == "spark":
-            tables = settings.spark_dir() / "tables" / "main.db"
-            write_table_views(tables, paths.marts_path, contract_columns())
+            write_table_views(settings.spark_tables_dir(), paths.marts_path, contract_columns())
 
 
-def _landing_for_spark(paths: WarehousePaths) -> None:
-    """The landing tables as the Parquet the Spark build reads (GONGHUI_LANDING_DIR, which the
-    dbt process inherits)."""
+def _prepare_spark(paths: WarehousePaths) -> None:
+    """The landing tables as the Parquet the Spark build reads, and the folders the dbt
+    process is to find (GONGHUI_LANDING_DIR, GONGHUI_SPARK_TABLES_DIR, which it inherits)."""
     landing = settings.landing_parquet_dir()
+    os.environ["GONGHUI_SPARK_TABLES_DIR"] = str(settings.spark_tables_dir())
     written = write_landing_parquet(paths.warehouse_path, landing)
     os.environ["GONGHUI_LANDING_DIR"] = str(landing)
     log.info(

@@ -18,15 +18,27 @@ settings.prepare_offline_environment()
 os.environ.setdefault("GONGHUI_WAREHOUSE", str(settings.warehouse_path()))
 os.environ.setdefault("GONGHUI_SPARK_DIR", str(settings.spark_dir()))
 
+settings.check_engine_settings()
 ENGINE = settings.engine()
-# the profile's output for each engine (dbt_project/profiles.yml)
-DBT_TARGETS = {"duckdb": "dev", "spark": "spark"}
+# the profile's output dbt builds with (dbt_project/profiles.yml): on Spark, a local session
+# or a cluster's Thrift Server (GONGHUI_SPARK_TARGET)
+DBT_TARGET = "dev" if ENGINE == "duckdb" else settings.spark_target()
+# what each output's manifest depends on: the paths it names, or the server and database
+PROFILE_VARIABLES = {
+    "dev": ["GONGHUI_WAREHOUSE"],
+    "spark": ["GONGHUI_SPARK_DIR"],
+    **dict.fromkeys(
+        settings.SPARK_TARGETS[1:],
+        ["GONGHUI_SPARK_HOST", "GONGHUI_SPARK_PORT", "GONGHUI_SPARK_SCHEMA"],
+    ),
+}
 
 
 def _profile_inputs() -> str:
-    """What the engine's profile output is made of: the engine and the paths it names."""
-    names = ["GONGHUI_WAREHOUSE"] if ENGINE == "duckdb" else ["GONGHUI_SPARK_DIR"]
-    return " ".join([ENGINE, *(os.environ[name] for name in names)])
+    """What the profile output is made of: its name and the variables it reads."""
+    return " ".join(
+        [DBT_TARGET, *(os.environ.get(name, "") for name in PROFILE_VARIABLES[DBT_TARGET])]
+    )
 
 
 # The profile the manifest was parsed with. dbt's partial parsing (what keeps each build from
@@ -73,11 +85,12 @@ def _parse(project: DbtProject) -> None:
 dbt_project = DbtProject(
     project_dir=settings.DBT_PROJECT_DIR,
     profiles_dir=settings.DBT_PROJECT_DIR,
-    target=DBT_TARGETS[ENGINE],
-    # DuckDB's manifest in the target folder itself, Spark's in a folder of its own within
+    target=DBT_TARGET,
+    # DuckDB's manifest in the target folder itself, each Spark output's in a folder of its
+    # own within
     target_path=settings.dbt_target_dir()
     if ENGINE == "duckdb"
-    else settings.dbt_target_dir() / "spark",
+    else settings.dbt_target_dir() / DBT_TARGET,
 )
 
 # `dagster dev` re-parses on every load; elsewhere (CLI, tests) only when out of date.

@@ -28,6 +28,7 @@ def write_table_views(
     columns in that order (Spark puts the partition column last). A table with no file (a
     partitioned table without rows) becomes an empty table of its contract's columns."""
     staged = views_file.with_name(f"{views_file.stem}.partial{views_file.suffix}")
+    staged.parent.mkdir(parents=True, exist_ok=True)
     staged.unlink(missing_ok=True)
     made = []
     with duckdb.connect(str(staged)) as con:

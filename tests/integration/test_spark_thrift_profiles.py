@@ -1,36 +1,31 @@
 """The cluster targets of dbt_project/profiles.yml render, and PyHive accepts each of them.
 
-No Spark Thrift Server can run here (pyspark's wheel does not ship one), so `dbt debug` is
-pointed at a port nobody listens on: a profile that renders and that PyHive accepts (it
-refuses a password outside LDAP, a Kerberos service name outside KERBEROS) gets as far as
-opening the connection, and fails there, naming the address it tried.
+The Thrift Server test_spark_thrift_run.py starts asks for no sign-in, so the three outputs
+(NONE/NOSASL, Kerberos, LDAP) are checked here as far as connecting: `dbt debug` is pointed at
+a port nobody listens on. A profile that renders and that PyHive accepts (it refuses a
+password outside LDAP, a Kerberos service name outside KERBEROS) gets as far as opening the
+connection, and fails there, naming the address it tried.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.integration.spark_thrift_server import free_port
+
 pytestmark = pytest.mark.spark
 
 DBT_PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
 
 
-def closed_port() -> int:
-    """A local port nothing listens on (bound, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.parametrize("target", ["spark_thrift", "spark_thrift_kerberos", "spark_thrift_ldap"])
 def test_a_thrift_target_gets_as_far_as_connecting(target, tmp_path):
-    port = closed_port()
+    port = free_port()  # bound, then released: nobody listens on it
     env = {
         **os.environ,
         "GONGHUI_SPARK_HOST": "127.0.0.1",

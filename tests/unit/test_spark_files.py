@@ -176,12 +176,44 @@ def test_the_engine_comes_from_gonghui_engine(monkeypatch, value, engine):
 
 def test_on_spark_the_marts_are_read_from_the_views_file(monkeypatch, tmp_path):
     monkeypatch.setenv("GONGHUI_SPARK_DIR", str(tmp_path / "spark"))
-    monkeypatch.delenv("GONGHUI_LANDING_DIR", raising=False)
+    for unset in ("GONGHUI_LANDING_DIR", "GONGHUI_SPARK_TABLES_DIR", "GONGHUI_SPARK_TARGET"):
+        monkeypatch.delenv(unset, raising=False)
     assert settings.marts_path(tmp_path / "w.duckdb", "duckdb") == tmp_path / "w.duckdb"
     assert (
         settings.marts_path(tmp_path / "w.duckdb", "spark") == tmp_path / "spark" / "tables.duckdb"
     )
     assert settings.landing_parquet_dir() == tmp_path / "spark" / "landing"
+    # where a local session keeps its `main` database (spark.sql.warehouse.dir, profiles.yml)
+    assert settings.spark_tables_dir() == tmp_path / "spark" / "tables" / "main.db"
+
+
+def test_a_cluster_has_no_default_for_the_shared_folders(monkeypatch, tmp_path):
+    monkeypatch.setenv("GONGHUI_ENGINE", "spark")
+    monkeypatch.setenv("GONGHUI_SPARK_TARGET", "spark_thrift_ldap")
+    monkeypatch.setenv("GONGHUI_LANDING_DIR", str(tmp_path / "landing"))
+    monkeypatch.delenv("GONGHUI_SPARK_TABLES_DIR", raising=False)
+    assert settings.landing_parquet_dir() == tmp_path / "landing"
+    with pytest.raises(ValueError, match="须设 GONGHUI_SPARK_TABLES_DIR") as refused:
+        settings.check_engine_settings()
+    assert "GONGHUI_SPARK_TARGET=spark_thrift_ldap" in str(refused.value)
+    monkeypatch.setenv("GONGHUI_SPARK_TABLES_DIR", str(tmp_path / "tables"))
+    settings.check_engine_settings()
+    assert settings.spark_tables_dir() == tmp_path / "tables"
+
+
+def test_an_unknown_spark_target_stops_the_refresh_before_anything_runs(
+    monkeypatch, tmp_path, capsys
+):
+    monkeypatch.setenv("GONGHUI_ENGINE", "spark")
+    monkeypatch.setenv("GONGHUI_SPARK_TARGET", "spark_connect")
+    code = gonghui(["refresh", "--raw", str(tmp_path), "--warehouse", str(tmp_path / "w.duckdb")])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        "GONGHUI_SPARK_TARGET 只能是 spark、spark_thrift、spark_thrift_kerberos、spark_thrift_ldap"
+        " 之一，而不是 'spark_connect' (GONGHUI_SPARK_TARGET must be one of spark, spark_thrift,"
+        " spark_thrift_kerberos, spark_thrift_ldap, not 'spark_connect')"
+    )
+    assert not (tmp_path / "w.duckdb").exists()
 
 
 def test_an_unknown_engine_stops_the_refresh_before_anything_runs(monkeypatch, tmp_path, capsys):

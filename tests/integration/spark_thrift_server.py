@@ -10,7 +10,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,9 +37,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def thrift_server(root: Path, startup_seconds: float = 180) -> Iterator[ThriftServer]:
-    """A running Thrift Server keeping its metastore and default warehouse under `root`;
-    stopped, with nothing of it left running, when the block ends."""
+def thrift_server(
+    root: Path, hive_settings: Mapping[str, str] | None = None, startup_seconds: float = 180
+) -> Iterator[ThriftServer]:
+    """A running Thrift Server keeping its metastore and default warehouse under `root`,
+    with `hive_settings` (`--hiveconf`, e.g. TLS) beside its port; stopped, with nothing of it
+    left running, when the block ends. Its sign-in is NONE: any user and password."""
     spark_home = Path(pyspark.__file__).parent
     port = free_port()
     root.mkdir(parents=True, exist_ok=True)
@@ -54,6 +57,11 @@ def thrift_server(root: Path, startup_seconds: float = 180) -> Iterator[ThriftSe
         "--conf", f"spark.driver.extraJavaOptions=-Dderby.system.home={root}",
         "--hiveconf", f"hive.server2.thrift.port={port}",
         "--hiveconf", "hive.server2.thrift.bind.host=127.0.0.1",
+        *(
+            part
+            for name, value in (hive_settings or {}).items()
+            for part in ("--hiveconf", f"{name}={value}")
+        ),
         "spark-internal",
     ]  # fmt: skip
     env = {**os.environ, "SPARK_HOME": str(spark_home), "SPARK_LOCAL_IP": "127.0.0.1"}

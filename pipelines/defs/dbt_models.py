@@ -61,8 +61,9 @@ def gonghui_dbt_models(
     is a full build: the other tables no longer agree with them.
 
     On Spark (GONGHUI_ENGINE=spark) the landing tables are first written out as Parquet for
-    Spark to read, and afterwards a DuckDB file of views over the tables Spark wrote lets
-    the checks and the publish read them as they read the warehouse."""
+    Spark to read (the partitions whose rows changed), and afterwards a DuckDB file of views
+    over the tables Spark wrote lets the checks and the publish read them as they read the
+    warehouse."""
     with refresh_lock(paths.warehouse_path, wait=True):
         if context.is_subset:
             changes.require_full_build(paths.warehouse_path, context.run.run_id)
@@ -93,11 +94,13 @@ def _prepare_spark(paths: WarehousePaths) -> None:
     process is to find (GONGHUI_LANDING_DIR, GONGHUI_SPARK_TABLES_DIR, which it inherits)."""
     landing = settings.landing_parquet_dir()
     os.environ["GONGHUI_SPARK_TABLES_DIR"] = str(settings.spark_tables_dir())
-    written = write_landing_parquet(paths.warehouse_path, landing)
+    copied = write_landing_parquet(paths.warehouse_path, landing)
     os.environ["GONGHUI_LANDING_DIR"] = str(landing)
     log.info(
-        f"Spark: 落地表写为 Parquet (landing as Parquet): {sum(written.values()):,} 行 rows,"
-        f" {len(written)} 张表 tables → {landing}"
+        f"Spark: 落地表写为 Parquet (landing as Parquet) → {landing}:"
+        f" 重写 {copied.partitions_written} 个分区 partitions rewritten"
+        f"（{sum(copied.rows.values()):,} 行 rows），未变 {copied.partitions_kept} 个 unchanged，"
+        f"删除 {copied.partitions_removed} 个 removed"
     )
 
 

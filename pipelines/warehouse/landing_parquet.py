@@ -10,14 +10,26 @@ is to write itself (issue 16, item 1; docs/architecture.md, "Landing as Parquet"
 The row tables are partitioned by period and prefecture (the first four digits of the town
 code): a city is one file per period, a province ten or twenty, the country a few hundred
 files of ~5 MB. An empty row table gets one empty file under p_period=none/p_city=none, since
-both engines learn a table's columns from its files. The copy is written beside the previous
-one and renamed into its place (under the refresh lock: no build reads it meanwhile).
+both engines learn a table's columns from its files.
+
+Only what changed is written again. Each row table keeps, in `_fingerprints.json`, the row
+count and the sum of the row hashes of every partition it wrote; a partition whose rows
+hash to the same is left as it is (on a cluster the landing sits on a shared mount, where a
+night's copy of a whole province would be the slowest part). The changed partitions are
+written in one pass beside the table, in a hidden folder, and each is renamed into its place;
+the small tables are written whole, under a hidden name, and renamed. Spark and DuckDB skip
+names that start with `_` or `.`. The fingerprints are written last: a copy that stops
+half-way is finished by the next one. All of it runs under the refresh lock, so no build
+reads the folder meanwhile.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -38,26 +50,39 @@ PARTITION_KEYS = """
         as p_period,
     case when regexp_full_match(region_code, '[0-9]{4}.*') then substring(region_code, 1, 4)
         else 'unknown' end as p_city"""
+FINGERPRINTS = "_fingerprints.json"
+STAGED = ".staged"
+FILE = "data_0.parquet"
 
 
-def write_landing_parquet(warehouse: Path, landing_dir: Path) -> dict[str, int]:
-    """Write every landing table of `warehouse` under `landing_dir`, replacing what was
-    there; returns the rows written per table."""
-    staged = landing_dir.with_name(f"{landing_dir.name}.partial")
-    shutil.rmtree(staged, ignore_errors=True)
-    staged.mkdir(parents=True)
-    written = {}
+@dataclass(frozen=True)
+class Copied:
+    """What bringing the Parquet up to date wrote: rows per table (of the partitions written
+    again, or the whole small table), and the row tables' partitions written, left as they
+    were, and removed."""
+
+    rows: dict[str, int]
+    partitions_written: int
+    partitions_kept: int
+    partitions_removed: int
+
+
+def write_landing_parquet(warehouse: Path, landing_dir: Path) -> Copied:
+    """Bring the Parquet under `landing_dir` up to the landing tables of `warehouse`."""
+    landing_dir.mkdir(parents=True, exist_ok=True)
+    rows, partitions = {}, [0, 0, 0]  # written, kept, removed
     with duckdb.connect(str(warehouse), read_only=True) as con:
         con.execute("set enable_progress_bar = false")
-        for table in _landing_tables(con):
-            written[table] = _write_table(con, table, staged / table)
-    previous = landing_dir.with_name(f"{landing_dir.name}.previous")
-    shutil.rmtree(previous, ignore_errors=True)
-    if landing_dir.exists():
-        os.replace(landing_dir, previous)
-    os.replace(staged, landing_dir)
-    shutil.rmtree(previous, ignore_errors=True)
-    return written
+        tables = _landing_tables(con)
+        for table in tables:
+            if table in PARTITIONED:
+                rows[table], *counts = _update_partitions(con, table, landing_dir / table)
+                partitions = [a + b for a, b in zip(partitions, counts, strict=True)]
+            else:
+                rows[table] = _write_whole(con, table, landing_dir / table)
+    for gone in set(_folders(landing_dir)) - set(tables):  # a table the landing no longer has
+        shutil.rmtree(landing_dir / gone)
+    return Copied(rows, *partitions)
 
 
 def _landing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -69,19 +94,104 @@ def _landing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [name for (name,) in rows]
 
 
-def _write_table(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> int:
-    rows = con.execute(f"select count(*) from {SCHEMA}.{table}").fetchone()[0]
-    if table in PARTITIONED and rows:
+def _write_whole(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> int:
+    """A small table, written again every time (a few thousand rows at most)."""
+    target.mkdir(parents=True, exist_ok=True)
+    staged = target / f".{FILE}"
+    con.execute(f"copy {SCHEMA}.{table} to '{_quoted(staged)}' (format parquet)")
+    os.replace(staged, target / FILE)
+    return con.execute(f"select count(*) from {SCHEMA}.{table}").fetchone()[0]
+
+
+def _update_partitions(
+    con: duckdb.DuckDBPyConnection, table: str, target: Path
+) -> tuple[int, int, int, int]:
+    """Write again the partitions of `table` whose rows changed, remove those that have none
+    left: rows written, partitions written, kept, removed."""
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(target / STAGED, ignore_errors=True)
+    now = _fingerprints(con, table)
+    before = _read_fingerprints(target)
+    on_disk = set(_partitions_on_disk(target))
+    changed = sorted(
+        key for key, print_ in now.items() if before.get(key) != print_ or key not in on_disk
+    )
+    if changed:
         con.execute(
-            f"copy (select *, {PARTITION_KEYS} from {SCHEMA}.{table}) to '{_quoted(target)}'"
-            " (format parquet, partition_by (p_period, p_city))"
+            f"copy (select * from (select *, {PARTITION_KEYS} from {SCHEMA}.{table})"
+            " where list_contains(?, p_period || '/' || p_city))"
+            f" to '{_quoted(target / STAGED)}' (format parquet, partition_by (p_period, p_city))",
+            [[f"{period}/{city}" for period, city in changed]],
         )
-        return rows
-    if table in PARTITIONED:
-        target = target / EMPTY_PARTITION
-    target.mkdir(parents=True)
-    con.execute(f"copy {SCHEMA}.{table} to '{_quoted(target / 'data_0.parquet')}' (format parquet)")
-    return rows
+        for key in changed:
+            _replace(target / STAGED / _folder(key), target / _folder(key))
+        shutil.rmtree(target / STAGED)
+    gone = on_disk - set(now)
+    for key in gone:
+        shutil.rmtree(target / _folder(key))
+        with contextlib.suppress(OSError):  # the period's last prefecture: its folder too
+            (target / _folder(key)).parent.rmdir()
+    if not now:  # both engines learn the table's columns from a file: an empty one
+        (target / EMPTY_PARTITION).mkdir(parents=True, exist_ok=True)
+        con.execute(
+            f"copy {SCHEMA}.{table} to '{_quoted(target / EMPTY_PARTITION / FILE)}' (format parquet)"
+        )
+    _write_fingerprints(target, now)
+    rows = sum(int(now[key].split(":")[0]) for key in changed)
+    return rows, len(changed), len(now) - len(changed), len(gone - {("none", "none")})
+
+
+def _fingerprints(con: duckdb.DuckDBPyConnection, table: str) -> dict[tuple[str, str], str]:
+    """(period, prefecture) → "rows:sum of row hashes" of every partition with rows."""
+    found = con.execute(
+        f"select p_period, p_city, count(*), cast(sum(hash(t)) as varchar)"
+        f" from (select *, {PARTITION_KEYS} from {SCHEMA}.{table}) t group by all"
+    ).fetchall()
+    return {(period, city): f"{rows}:{hashed}" for period, city, rows, hashed in found}
+
+
+def _read_fingerprints(target: Path) -> dict[tuple[str, str], str]:
+    """What the last copy wrote; nothing when it never finished (every partition is then
+    written again)."""
+    try:
+        saved = json.loads((target / FINGERPRINTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {tuple(key.split("/", 1)): print_ for key, print_ in saved.items()}
+
+
+def _write_fingerprints(target: Path, prints: dict[tuple[str, str], str]) -> None:
+    staged = target / f".{FINGERPRINTS}"
+    staged.write_text(
+        json.dumps({"/".join(key): print_ for key, print_ in sorted(prints.items())}, indent=1),
+        encoding="utf-8",
+    )
+    os.replace(staged, target / FINGERPRINTS)
+
+
+def _partitions_on_disk(target: Path) -> list[tuple[str, str]]:
+    return [
+        (period.name.removeprefix("p_period="), city.name.removeprefix("p_city="))
+        for period in target.glob("p_period=*")
+        for city in period.glob("p_city=*")
+    ]
+
+
+def _replace(new: Path, old: Path) -> None:
+    """Put the folder `new` where `old` is (or is not yet)."""
+    if old.exists():
+        shutil.rmtree(old)
+    old.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(new, old)
+
+
+def _folder(key: tuple[str, str]) -> str:
+    period, city = key
+    return f"p_period={period}/p_city={city}"
+
+
+def _folders(directory: Path) -> list[str]:
+    return [path.name for path in directory.iterdir() if path.is_dir() and path.name[0] not in "._"]
 
 
 def _quoted(path: Path) -> str:

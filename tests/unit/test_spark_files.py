@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime
 from pathlib import Path
 
@@ -58,23 +59,31 @@ def warehouse(tmp_path) -> Path:
     return path
 
 
+def _parquet_files(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*.parquet"))
+
+
 def test_row_tables_are_partitioned_by_period_and_prefecture(warehouse, tmp_path):
     landing = tmp_path / "landing"
 
-    written = write_landing_parquet(warehouse, landing)
+    copied = write_landing_parquet(warehouse, landing)
 
-    returns = landing / "enterprise_returns"
-    assert sorted(str(p.relative_to(returns)) for p in returns.rglob("*.parquet")) == [
+    assert _parquet_files(landing / "enterprise_returns") == [
         "p_period=2024-12/p_city=3303/data_0.parquet",
         "p_period=2025-12/p_city=3302/data_0.parquet",
     ]
-    assert written["enterprise_returns"] == 3
+    assert copied.rows["enterprise_returns"] == 3
     # rows without a usable period or town go to the 'unknown' partition, not lost
-    quarantine = landing / "quarantine"
-    assert [str(p.relative_to(quarantine)) for p in quarantine.rglob("*.parquet")] == [
+    assert _parquet_files(landing / "quarantine") == [
         "p_period=unknown/p_city=unknown/data_0.parquet"
     ]
-    assert written["quarantine"] == 2
+    assert copied.rows["quarantine"] == 2
+    # returns 2, quarantine 1; the empty archive and field issues have none
+    assert (copied.partitions_written, copied.partitions_kept, copied.partitions_removed) == (
+        3,
+        0,
+        0,
+    )
 
 
 def test_the_parquet_reads_back_as_the_landing_rows(warehouse, tmp_path):
@@ -105,16 +114,76 @@ def test_an_empty_row_table_still_has_a_file_with_its_columns(warehouse, tmp_pat
     assert "archived_at" in [name for name, *_ in columns]
 
 
-def test_a_new_copy_replaces_the_old_whole(warehouse, tmp_path):
+def test_only_the_partitions_whose_rows_changed_are_written_again(warehouse, tmp_path):
+    landing = tmp_path / "landing"
+    write_landing_parquet(warehouse, landing)
+    returns = landing / "enterprise_returns"
+    kept = returns / "p_period=2024-12/p_city=3303/data_0.parquet"
+    kept_written = kept.stat().st_mtime_ns
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update landing.enterprise_returns set employees = 11 where uscc = 'B'")
+
+    copied = write_landing_parquet(warehouse, landing)
+
+    assert (copied.partitions_written, copied.partitions_kept, copied.partitions_removed) == (
+        1,
+        2,
+        0,
+    )
+    assert copied.rows["enterprise_returns"] == 2  # A and B, of 2025-12 in 3302
+    assert copied.rows["quarantine"] == 0
+    assert kept.stat().st_mtime_ns == kept_written
+    with duckdb.connect() as con:
+        employees = con.execute(
+            f"select uscc, employees from read_parquet('{returns}/*/*/*.parquet') order by uscc"
+        ).fetchall()
+    assert employees == [("A", 10), ("B", 11), ("C", 10)]
+    # nothing changed: nothing written
+    again = write_landing_parquet(warehouse, landing)
+    assert (again.partitions_written, again.partitions_kept) == (0, 3)
+
+
+def test_a_partition_whose_rows_all_went_away_is_removed(warehouse, tmp_path):
     landing = tmp_path / "landing"
     write_landing_parquet(warehouse, landing)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("delete from landing.enterprise_returns where period = '2024-12'")
+        con.execute("delete from landing.quarantine")
 
-    write_landing_parquet(warehouse, landing)
+    copied = write_landing_parquet(warehouse, landing)
 
     assert not (landing / "enterprise_returns" / "p_period=2024-12").exists()
+    assert (copied.partitions_written, copied.partitions_kept, copied.partitions_removed) == (
+        0,
+        1,
+        2,
+    )
+    # the quarantine is empty now: one empty file keeps its columns
+    assert _parquet_files(landing / "quarantine") == ["p_period=none/p_city=none/data_0.parquet"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["landing", "warehouse.duckdb"]
+    hidden = [p for p in landing.rglob("*") if p.name.startswith(".")]
+    assert hidden == []
+
+
+def test_a_copy_that_stopped_half_way_is_finished_by_the_next(warehouse, tmp_path):
+    """A partition folder missing, a staged folder left behind: the next copy writes that
+    partition again. No fingerprints (the copy stopped before writing them): every one."""
+    landing = tmp_path / "landing"
+    write_landing_parquet(warehouse, landing)
+    returns = landing / "enterprise_returns"
+    shutil.rmtree(returns / "p_period=2025-12")
+    (returns / ".staged" / "p_period=2025-12").mkdir(parents=True)
+
+    copied = write_landing_parquet(warehouse, landing)
+
+    assert copied.rows["enterprise_returns"] == 2
+    assert _parquet_files(returns) == [
+        "p_period=2024-12/p_city=3303/data_0.parquet",
+        "p_period=2025-12/p_city=3302/data_0.parquet",
+    ]
+    assert not (returns / ".staged").exists()
+    (returns / "_fingerprints.json").unlink()
+    assert write_landing_parquet(warehouse, landing).rows["enterprise_returns"] == 3
 
 
 def _spark_table(folder: Path, rows: str, partitioned: bool) -> None:

@@ -190,8 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument(
         "--engine",
         choices=settings.ENGINES,
-        help="建模引擎 the engine dbt builds on: duckdb（默认 default）或 spark（本机 Spark local"
-        " Spark; docs/operations.md）；默认取 GONGHUI_ENGINE (default: GONGHUI_ENGINE)",
+        help="建模引擎 the engine dbt builds on: duckdb（默认 default）或 spark（本机 Spark，"
+        "或以 GONGHUI_SPARK_TARGET=spark_thrift 连接集群的 Spark Thrift Server; local Spark, or a"
+        " cluster's; docs/operations.md）；默认取 GONGHUI_ENGINE (default: GONGHUI_ENGINE)",
     )
     refresh.set_defaults(handler=cmd_refresh)
 

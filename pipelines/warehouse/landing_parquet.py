@@ -12,9 +12,9 @@ code): a city is one file per period, a province ten or twenty, the country a fe
 files of ~5 MB. An empty row table gets one empty file under p_period=none/p_city=none, since
 both engines learn a table's columns from its files.
 
-Only what changed is written again. Each row table keeps, in `_fingerprints.json`, the row
-count and the sum of the row hashes of every partition it wrote; a partition whose rows
-hash to the same is left as it is (on a cluster the landing sits on a shared mount, where a
+Only what changed is written again. Each row table keeps, in `_fingerprints.json`, its
+columns and, for every partition it wrote, the row count and the sum of the row hashes; a
+partition whose rows hash to the same, in a table of the same columns, is left as it is (on a cluster the landing sits on a shared mount, where a
 night's copy of a whole province would be the slowest part). The changed partitions are
 written in one pass beside the table, in a hidden folder, and each is renamed into its place;
 the small tables are written whole, under a hidden name, and renamed. Spark and DuckDB skip
@@ -111,7 +111,8 @@ def _update_partitions(
     target.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(target / STAGED, ignore_errors=True)
     now = _fingerprints(con, table)
-    before = _read_fingerprints(target)
+    columns = _columns(con, table)
+    before = _read_fingerprints(target, columns)
     on_disk = set(_partitions_on_disk(target))
     changed = sorted(
         key for key, print_ in now.items() if before.get(key) != print_ or key not in on_disk
@@ -136,7 +137,7 @@ def _update_partitions(
         con.execute(
             f"copy {SCHEMA}.{table} to '{_quoted(target / EMPTY_PARTITION / FILE)}' (format parquet)"
         )
-    _write_fingerprints(target, now)
+    _write_fingerprints(target, columns, now)
     rows = sum(int(now[key].split(":")[0]) for key in changed)
     return rows, len(changed), len(now) - len(changed), len(gone - {("none", "none")})
 
@@ -150,20 +151,32 @@ def _fingerprints(con: duckdb.DuckDBPyConnection, table: str) -> dict[tuple[str,
     return {(period, city): f"{rows}:{hashed}" for period, city, rows, hashed in found}
 
 
-def _read_fingerprints(target: Path) -> dict[tuple[str, str], str]:
-    """What the last copy wrote; nothing when it never finished (every partition is then
-    written again)."""
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """The table's columns and types: a file of other columns or types than its neighbours'
+    would not read as one table, even when its values hash the same."""
+    described = con.execute(f"describe {SCHEMA}.{table}").fetchall()
+    return [f"{name} {kind}" for name, kind, *_ in described]
+
+
+def _read_fingerprints(target: Path, columns: list[str]) -> dict[tuple[str, str], str]:
+    """What the last copy wrote; nothing when it never finished or wrote other columns
+    (every partition is then written again)."""
     try:
         saved = json.loads((target / FINGERPRINTS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {tuple(key.split("/", 1)): print_ for key, print_ in saved.items()}
+    if saved.get("columns") != columns:
+        return {}
+    return {tuple(key.split("/", 1)): print_ for key, print_ in saved["partitions"].items()}
 
 
-def _write_fingerprints(target: Path, prints: dict[tuple[str, str], str]) -> None:
+def _write_fingerprints(
+    target: Path, columns: list[str], prints: dict[tuple[str, str], str]
+) -> None:
+    partitions = {"/".join(key): print_ for key, print_ in sorted(prints.items())}
     staged = target / f".{FINGERPRINTS}"
     staged.write_text(
-        json.dumps({"/".join(key): print_ for key, print_ in sorted(prints.items())}, indent=1),
+        json.dumps({"columns": columns, "partitions": partitions}, ensure_ascii=False, indent=1),
         encoding="utf-8",
     )
     os.replace(staged, target / FINGERPRINTS)

@@ -165,6 +165,26 @@ def test_a_partition_whose_rows_all_went_away_is_removed(warehouse, tmp_path):
     assert hidden == []
 
 
+def test_a_table_with_other_columns_is_written_again_whole(warehouse, tmp_path):
+    """A column whose type changed (an upgrade of the landing) may hash its values as before
+    (DuckDB hashes 10 alike as BIGINT and as INTEGER), but a file of the old type beside one
+    of the new would not read as one table."""
+    landing = tmp_path / "landing"
+    write_landing_parquet(warehouse, landing)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table landing.enterprise_returns alter employees type integer")
+
+    copied = write_landing_parquet(warehouse, landing)
+
+    assert copied.rows["enterprise_returns"] == 3
+    with duckdb.connect() as con:
+        kinds = con.execute(
+            "select distinct typeof(employees) from read_parquet("
+            f"'{landing}/enterprise_returns/*/*/*.parquet', union_by_name = true)"
+        ).fetchall()
+    assert kinds == [("INTEGER",)]
+
+
 def test_a_copy_that_stopped_half_way_is_finished_by_the_next(warehouse, tmp_path):
     """A partition folder missing, a staged folder left behind: the next copy writes that
     partition again. No fingerprints (the copy stopped before writing them): every one."""

@@ -66,8 +66,9 @@ def thrift_server(
     ]  # fmt: skip
     env = {**os.environ, "SPARK_HOME": str(spark_home), "SPARK_LOCAL_IP": "127.0.0.1"}
     # A JVM that starts with SIGTERM ignored installs no handler for it and never stops on
-    # it (as under nohup). An ignored signal is inherited across exec, and one pytest-xdist
-    # worker of `make test` was seen ignoring SIGTERM: the server starts with the default.
+    # it (as under nohup). An ignored signal is inherited across exec, and of the two
+    # pytest-xdist workers of `make test` one starts ignoring SIGTERM (SigIgn in
+    # /proc/<pid>/status, seen from its start): the server starts with the default.
     inherited = signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         with open(log, "w") as output:

@@ -63,19 +63,18 @@ def spark_target() -> str:
 
 def spark_dir() -> Path:
     """What a build on Spark keeps on this machine between runs (GONGHUI_SPARK_DIR): a local
-    session's tables and Hive metastore, the landing as Parquet, and a DuckDB file of views
-    over the tables."""
+    session's tables and Hive metastore, and a DuckDB file of views over the tables."""
     return _path("GONGHUI_SPARK_DIR", "data/spark")
 
 
 def _shared_path(var: str, local_default: Path) -> Path:
-    """A folder both this machine and Spark read. A local session shares this machine's
-    disk, so it has a default; a cluster reads only what it mounts, so the folder must be
-    named, on a path that both mount alike."""
+    """A folder both this machine and the engine read. DuckDB and a local Spark session share
+    this machine's disk, so it has a default; a cluster reads only what it mounts, so the
+    folder must be named, on a path that both mount alike."""
     chosen = os.environ.get(var)
     if chosen:
         return Path(chosen).resolve()
-    if spark_target() == "spark":
+    if engine() == "duckdb" or spark_target() == "spark":
         return local_default
     raise ValueError(
         f"用集群的 Spark（GONGHUI_SPARK_TARGET={spark_target()}）时须设 {var}：本机与集群"
@@ -85,9 +84,10 @@ def _shared_path(var: str, local_default: Path) -> Path:
 
 
 def landing_parquet_dir() -> Path:
-    """The landing tables as Parquet, which a build on Spark reads (GONGHUI_LANDING_DIR;
-    default for a local session: `landing` in the Spark folder)."""
-    return _shared_path("GONGHUI_LANDING_DIR", spark_dir() / "landing")
+    """The landing tables as Parquet, written by the ingestion, the sources dbt reads on
+    either engine (GONGHUI_LANDING_DIR; default: `landing` beside the warehouse file,
+    data/landing/)."""
+    return _shared_path("GONGHUI_LANDING_DIR", warehouse_path().parent / "landing")
 
 
 def spark_tables_dir() -> Path:

@@ -17,7 +17,6 @@ from pipelines import settings
 from pipelines.defs.dbt_project import ENGINE, dbt_project, model_nodes
 from pipelines.defs.resources import WarehousePaths
 from pipelines.warehouse import changes
-from pipelines.warehouse.landing_parquet import write_landing_parquet
 from pipelines.warehouse.locking import refresh_lock
 from pipelines.warehouse.spark_tables import write_table_views
 
@@ -60,10 +59,9 @@ def gonghui_dbt_models(
     few assets picked by hand in the Dagster UI are built in full, and the next refresh
     is a full build: the other tables no longer agree with them.
 
-    On Spark (GONGHUI_ENGINE=spark) the landing tables are first written out as Parquet for
-    Spark to read (the partitions whose rows changed), and afterwards a DuckDB file of views
-    over the tables Spark wrote lets the checks and the publish read them as they read the
-    warehouse."""
+    The sources are the landing Parquet the ingestion wrote, on both engines. On Spark
+    (GONGHUI_ENGINE=spark) a DuckDB file of views over the tables Spark wrote lets the checks
+    and the publish read them as they read the warehouse."""
     with refresh_lock(paths.warehouse_path, wait=True):
         if context.is_subset:
             changes.require_full_build(paths.warehouse_path, context.run.run_id)
@@ -75,8 +73,7 @@ def gonghui_dbt_models(
             if full
             else "dbt: 增量建模，只重建有变化的镇街和报告期 (incremental build)"
         )
-        if ENGINE == "spark":
-            _prepare_spark(paths)
+        _export_folders()
         args = [*BUILD, "--full-refresh"] if full else BUILD
         invocation = dbt.cli(args, context=context, target_path=TARGET, raise_on_error=False)
         yield from invocation.stream()
@@ -89,19 +86,13 @@ def gonghui_dbt_models(
             write_table_views(settings.spark_tables_dir(), paths.marts_path, contract_columns())
 
 
-def _prepare_spark(paths: WarehousePaths) -> None:
-    """The landing tables as the Parquet the Spark build reads, and the folders the dbt
-    process is to find (GONGHUI_LANDING_DIR, GONGHUI_SPARK_TABLES_DIR, which it inherits)."""
-    landing = settings.landing_parquet_dir()
-    os.environ["GONGHUI_SPARK_TABLES_DIR"] = str(settings.spark_tables_dir())
-    copied = write_landing_parquet(paths.warehouse_path, landing)
-    os.environ["GONGHUI_LANDING_DIR"] = str(landing)
-    log.info(
-        f"Spark: 落地表写为 Parquet (landing as Parquet) → {landing}:"
-        f" 重写 {copied.partitions_written} 个分区 partitions rewritten"
-        f"（{sum(copied.rows.values()):,} 行 rows），未变 {copied.partitions_kept} 个 unchanged，"
-        f"删除 {copied.partitions_removed} 个 removed"
-    )
+def _export_folders() -> None:
+    """The folders the dbt process is to find, which it inherits: the landing Parquet its
+    sources read (GONGHUI_LANDING_DIR) and, on Spark, where its tables go
+    (GONGHUI_SPARK_TABLES_DIR)."""
+    os.environ["GONGHUI_LANDING_DIR"] = str(settings.landing_parquet_dir())
+    if ENGINE == "spark":
+        os.environ["GONGHUI_SPARK_TABLES_DIR"] = str(settings.spark_tables_dir())
 
 
 def contract_columns() -> dict[str, list[tuple[str, str]]]:

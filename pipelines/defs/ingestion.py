@@ -6,6 +6,7 @@ could run in the wrong order.
 """
 
 import logging
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -15,6 +16,7 @@ from pipelines.defs.resources import WarehousePaths
 from pipelines.ingest.discovery import discover
 from pipelines.ingest.load import ingest
 from pipelines.warehouse import changes
+from pipelines.warehouse.landing_parquet import Copied, write_landing_parquet
 from pipelines.warehouse.locking import refresh_lock
 from pipelines.warehouse.publish import current_snapshot
 
@@ -70,7 +72,7 @@ def raw_inventory(paths: WarehousePaths) -> dg.MaterializeResult:
             ["landing", table],
             description=description,
             group_name="ingestion",
-            kinds={"polars", "duckdb"},
+            kinds={"polars", "duckdb", "parquet"},
             deps=[raw_inventory],
             skippable=True,
         )
@@ -82,8 +84,9 @@ def raw_inventory(paths: WarehousePaths) -> dg.MaterializeResult:
 )
 def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, paths: WarehousePaths):
     """Parse and validate new and changed files in raw/ into the landing schema
-    (Polars → DuckDB). When every load is published already, nothing is materialised, so
-    dbt and publish are skipped."""
+    (Polars → DuckDB), then write the landing as the Parquet dbt reads on either engine
+    (the partitions that changed). When every load is published already, nothing is
+    materialised, so dbt and publish are skipped."""
     with refresh_lock(paths.warehouse_path, wait=True):
         summary = ingest(
             paths.raw_dir,
@@ -119,7 +122,24 @@ def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, path
             dg.AssetObservation(asset_key=["landing", "load_audit"], metadata=run_metadata)
         )
         return
+    copied = _write_parquet(paths.warehouse_path)
+    run_metadata["parquet_partitions_written"] = copied.partitions_written
     for table, rows in counts.items():
         yield dg.MaterializeResult(
             asset_key=["landing", table], metadata={"dagster/row_count": rows, **run_metadata}
         )
+
+
+def _write_parquet(warehouse: Path) -> Copied:
+    """The landing tables as Hive-partitioned Parquet under GONGHUI_LANDING_DIR, the sources
+    of dbt on DuckDB and on Spark (pipelines.warehouse.landing_parquet)."""
+    landing = settings.landing_parquet_dir()
+    with refresh_lock(warehouse, wait=True):
+        copied = write_landing_parquet(warehouse, landing)
+    log.info(
+        f"落地表写为 Parquet (landing as Parquet) → {landing}:"
+        f" 重写 {copied.partitions_written} 个分区 partitions rewritten"
+        f"（{sum(copied.rows.values()):,} 行 rows），未变 {copied.partitions_kept} 个 unchanged，"
+        f"删除 {copied.partitions_removed} 个 removed"
+    )
+    return copied

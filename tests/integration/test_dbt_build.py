@@ -29,7 +29,8 @@ DBT_PROJECT = REPO_ROOT / "dbt_project"
 sys.path.insert(0, str(REPO_ROOT))
 
 from pipelines.exports.contract_expiry import EXPIRY_LISTS, Horizon  # noqa: E402
-from pipelines.ingest.landing import create_landing_tables  # noqa: E402
+from pipelines.ingest.landing import SCHEMA, create_landing_tables  # noqa: E402
+from pipelines.warehouse.landing_parquet import write_landing_parquet  # noqa: E402
 
 CITY, DISTRICT_A, DISTRICT_B = "990000000000", "990100000000", "990200000000"
 TOWN_1, TOWN_2, TOWN_3 = "990101001000", "990101002000", "990201001000"
@@ -254,6 +255,15 @@ def _build_landing(path: Path) -> None:
         )
     finally:
         con.close()
+    # dbt reads the landing as the ingestion leaves it for both engines: as Parquet. Without
+    # the tables it was written from, a build that read them would fail.
+    write_landing_parquet(path, _landing_dir(path))
+    with duckdb.connect(str(path)) as con:
+        con.execute(f"drop schema {SCHEMA} cascade")
+
+
+def _landing_dir(warehouse: Path) -> Path:
+    return warehouse.parent / "landing"
 
 
 def _project_dir(tmp: Path) -> Path:
@@ -281,6 +291,7 @@ def _dbt(args: list[str], db: Path, tmp: Path, **env: str) -> subprocess.Complet
     env = {
         **os.environ,
         "GONGHUI_WAREHOUSE": str(db),
+        "GONGHUI_LANDING_DIR": str(_landing_dir(db)),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "DBT_VERSION_CHECK": "false",
         **env,
@@ -507,6 +518,7 @@ def test_incremental_uniqueness_tests_judge_the_rebuilt_partitions_only(built, t
     every partition to rebuild) both are."""
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(built, db)
+    shutil.copytree(_landing_dir(built), _landing_dir(db))
     test = ["test", "--select", "unique_combination_fct_enterprise_returns_uscc__period"]
     rebuild = "create or replace table main.int_partitions_to_rebuild as"
     con = duckdb.connect(str(db))

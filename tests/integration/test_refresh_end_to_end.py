@@ -66,6 +66,52 @@ def test_every_readable_file_accounts_for_every_row(refreshed_city):
         assert read == accepted + quarantined + skipped
 
 
+def test_dbt_reads_the_landing_as_the_parquet_the_ingestion_wrote(refreshed_city):
+    """The sources of dbt are views over the Parquet beside the warehouse, holding the rows
+    of the ingestion's tables; only the record of what changed differs, which the publish
+    cleared in the warehouse after the Parquet was written (the next load writes it again)."""
+    landing = refreshed_city.root / "landing"
+    tables = [
+        name
+        for (name,) in refreshed_city.query(
+            "select table_name from information_schema.tables"
+            " where table_schema = 'landing' and table_type = 'BASE TABLE' order by 1"
+        )
+    ]
+    assert sorted(path.name for path in landing.iterdir()) == tables
+    # one file per period and prefecture: 甲区 (9901) reported 2024 and 2025, 乙区 (9902) 2025
+    assert sorted(
+        path.relative_to(landing).as_posix()
+        for path in (landing / "enterprise_returns").glob("*/*/*.parquet")
+    ) == [
+        "enterprise_returns/p_period=2024-12/p_city=9901/data_0.parquet",
+        "enterprise_returns/p_period=2025-12/p_city=9901/data_0.parquet",
+        "enterprise_returns/p_period=2025-12/p_city=9902/data_0.parquet",
+    ]
+    views = [
+        name
+        for (name,) in refreshed_city.query(
+            "select table_name from information_schema.tables"
+            " where table_schema = 'landing_parquet' order by 1"
+        )
+    ]
+    # every landing table is a source but the registry's state, which only the ingestion reads
+    assert views == [table for table in tables if table != "ingest_state"]
+    for table in views:
+        differing = refreshed_city.query(
+            f"select count(*) from ((select * from landing_parquet.{table}"
+            f" except all select * from landing.{table}) union all"
+            f" (select * from landing.{table} except all select * from landing_parquet.{table}))"
+        )[0][0]
+        in_parquet = f"select count(*) from read_parquet('{landing / table}/**/*.parquet')"
+        expected = refreshed_city.query(in_parquet)[0][0] if table.startswith("pending_") else 0
+        assert (table, differing) == (table, expected)
+    # accepted returns: 东镇 5 + 4, 西街道 2, 南镇 2 and its correction 2
+    assert refreshed_city.query("select count(*) from landing_parquet.enterprise_returns") == [
+        (15,)
+    ]
+
+
 def test_quarantine_names_file_row_field_and_reason(refreshed_city):
     rows = refreshed_city.query(
         "select source_file, source_row, field, reason_code from landing.quarantine "

@@ -265,13 +265,15 @@ def test_the_engine_comes_from_gonghui_engine(monkeypatch, value, engine):
 
 def test_on_spark_the_marts_are_read_from_the_views_file(monkeypatch, tmp_path):
     monkeypatch.setenv("GONGHUI_SPARK_DIR", str(tmp_path / "spark"))
+    monkeypatch.setenv("GONGHUI_WAREHOUSE", str(tmp_path / "data" / "w.duckdb"))
     for unset in ("GONGHUI_LANDING_DIR", "GONGHUI_SPARK_TABLES_DIR", "GONGHUI_SPARK_TARGET"):
         monkeypatch.delenv(unset, raising=False)
     assert settings.marts_path(tmp_path / "w.duckdb", "duckdb") == tmp_path / "w.duckdb"
     assert (
         settings.marts_path(tmp_path / "w.duckdb", "spark") == tmp_path / "spark" / "tables.duckdb"
     )
-    assert settings.landing_parquet_dir() == tmp_path / "spark" / "landing"
+    # the landing Parquet, which both engines read, sits beside the warehouse file
+    assert settings.landing_parquet_dir() == tmp_path / "data" / "landing"
     # where a local session keeps its `main` database (spark.sql.warehouse.dir, profiles.yml)
     assert settings.spark_tables_dir() == tmp_path / "spark" / "tables" / "main.db"
 
@@ -288,6 +290,15 @@ def test_a_cluster_has_no_default_for_the_shared_folders(monkeypatch, tmp_path):
     monkeypatch.setenv("GONGHUI_SPARK_TABLES_DIR", str(tmp_path / "tables"))
     settings.check_engine_settings()
     assert settings.spark_tables_dir() == tmp_path / "tables"
+
+
+def test_on_duckdb_a_cluster_target_left_set_asks_for_no_shared_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("GONGHUI_ENGINE", "duckdb")
+    monkeypatch.setenv("GONGHUI_SPARK_TARGET", "spark_thrift")
+    monkeypatch.setenv("GONGHUI_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    monkeypatch.delenv("GONGHUI_LANDING_DIR", raising=False)
+    settings.check_engine_settings()
+    assert settings.landing_parquet_dir() == tmp_path / "landing"
 
 
 def test_an_unknown_spark_target_stops_the_refresh_before_anything_runs(

@@ -15,6 +15,7 @@ from dagster_dbt import (
 
 from pipelines import settings
 from pipelines.defs.dbt_project import ENGINE, dbt_project, model_nodes
+from pipelines.defs.ingestion import write_landing_as_parquet
 from pipelines.defs.resources import WarehousePaths
 from pipelines.warehouse import changes
 from pipelines.warehouse.locking import refresh_lock
@@ -56,8 +57,9 @@ def gonghui_dbt_models(
 
     The large models rebuild only the partitions the loads not yet published touched (the
     record of pipelines.warehouse.changes); after a full reload, everything is rebuilt. A
-    few assets picked by hand in the Dagster UI are built in full, and the next refresh
-    is a full build: the other tables no longer agree with them.
+    few assets picked by hand in the Dagster UI are built in full, from the landing Parquet
+    brought up to date first, and the next refresh is a full build: the other tables no
+    longer agree with them.
 
     The sources are the landing Parquet the ingestion wrote, on both engines. On Spark
     (GONGHUI_ENGINE=spark) a DuckDB file of views over the tables Spark wrote lets the checks
@@ -66,6 +68,9 @@ def gonghui_dbt_models(
         if context.is_subset:
             changes.require_full_build(paths.warehouse_path, context.run.run_id)
             full = True
+            # without the landing step in the run, its Parquet may lag behind the tables, or
+            # not exist yet (a warehouse loaded before the landing was written as Parquet)
+            write_landing_as_parquet(paths.warehouse_path)
         else:
             full = changes.pending(paths.warehouse_path).full
         log.info(

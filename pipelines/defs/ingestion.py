@@ -122,7 +122,7 @@ def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, path
             dg.AssetObservation(asset_key=["landing", "load_audit"], metadata=run_metadata)
         )
         return
-    copied = _write_parquet(paths.warehouse_path)
+    copied = write_landing_as_parquet(paths.warehouse_path)
     run_metadata["parquet_partitions_written"] = copied.partitions_written
     for table, rows in counts.items():
         yield dg.MaterializeResult(
@@ -130,9 +130,10 @@ def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, path
         )
 
 
-def _write_parquet(warehouse: Path) -> Copied:
+def write_landing_as_parquet(warehouse: Path) -> Copied:
     """The landing tables as Hive-partitioned Parquet under GONGHUI_LANDING_DIR, the sources
-    of dbt on DuckDB and on Spark (pipelines.warehouse.landing_parquet)."""
+    of dbt on DuckDB and on Spark (pipelines.warehouse.landing_parquet): the partitions whose
+    rows changed since it was last written."""
     landing = settings.landing_parquet_dir()
     with refresh_lock(warehouse, wait=True):
         copied = write_landing_parquet(warehouse, landing)

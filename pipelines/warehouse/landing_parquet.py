@@ -34,6 +34,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import settings
 from pipelines.ingest.landing import SCHEMA
 
 # the tables whose rows grow with the returns; the rest are small
@@ -71,7 +72,7 @@ def write_landing_parquet(warehouse: Path, landing_dir: Path) -> Copied:
     """Bring the Parquet under `landing_dir` up to the landing tables of `warehouse`."""
     landing_dir.mkdir(parents=True, exist_ok=True)
     rows, partitions = {}, [0, 0, 0]  # written, kept, removed
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse), read_only=True, config=settings.duckdb_config()) as con:
         con.execute("set enable_progress_bar = false")
         tables = _landing_tables(con)
         for table in tables:

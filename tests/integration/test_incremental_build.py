@@ -156,6 +156,8 @@ def test_dbt_assets_built_by_hand_leave_the_next_refresh_full(tmp_path, monkeypa
     assert code == 0, output
     warehouse = tmp_path / "warehouse.duckdb"
     assert changes.pending(warehouse) == changes.NOTHING
+    # as a warehouse loaded before the landing was written as Parquet has none
+    shutil.rmtree(tmp_path / "landing")
 
     # what "Materialize" on one dbt asset in the Dagster UI runs: a subset, by dagster-dbt
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
@@ -168,6 +170,8 @@ def test_dbt_assets_built_by_hand_leave_the_next_refresh_full(tmp_path, monkeypa
     built = {event.asset_key for event in result.get_asset_materialization_events()}
     assert built == {dg.AssetKey("dim_region")}
     assert changes.pending(warehouse).full
+    # the dbt step wrote the landing Parquet its sources read
+    assert (tmp_path / "landing" / "enterprise_returns" / "_fingerprints.json").exists()
 
     # the next refresh with something to do builds everything
     later = time.time() + 60

@@ -1,8 +1,9 @@
 """The dbt models, seeds and tests as Dagster assets and asset checks."""
 
+import contextlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
@@ -78,9 +79,9 @@ def gonghui_dbt_models(
             if full
             else "dbt: 增量建模，只重建有变化的镇街和报告期 (incremental build)"
         )
-        _export_folders()
         args = [*BUILD, "--full-refresh"] if full else BUILD
-        invocation = dbt.cli(args, context=context, target_path=TARGET, raise_on_error=False)
+        with _folders_for_dbt():
+            invocation = dbt.cli(args, context=context, target_path=TARGET, raise_on_error=False)
         yield from invocation.stream()
         if not invocation.is_successful():
             raise dg.Failure(
@@ -91,13 +92,26 @@ def gonghui_dbt_models(
             write_table_views(settings.spark_tables_dir(), paths.marts_path, contract_columns())
 
 
-def _export_folders() -> None:
-    """The folders the dbt process is to find, which it inherits: the landing Parquet its
-    sources read (GONGHUI_LANDING_DIR) and, on Spark, where its tables go
-    (GONGHUI_SPARK_TABLES_DIR)."""
-    os.environ["GONGHUI_LANDING_DIR"] = str(settings.landing_parquet_dir())
+@contextlib.contextmanager
+def _folders_for_dbt() -> Iterator[None]:
+    """The folders the dbt process is to find, in the environment it inherits when
+    `DbtCliResource.cli` starts it: the landing Parquet its sources read
+    (GONGHUI_LANDING_DIR) and, on Spark, where its tables go (GONGHUI_SPARK_TABLES_DIR).
+    Only for that moment: a process that runs refreshes of other warehouses afterwards
+    would otherwise take this one's folders for its own."""
+    folders = {"GONGHUI_LANDING_DIR": settings.landing_parquet_dir()}
     if ENGINE == "spark":
-        os.environ["GONGHUI_SPARK_TABLES_DIR"] = str(settings.spark_tables_dir())
+        folders["GONGHUI_SPARK_TABLES_DIR"] = settings.spark_tables_dir()
+    before = {name: os.environ.get(name) for name in folders}
+    os.environ.update({name: str(path) for name, path in folders.items()})
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def contract_columns() -> dict[str, list[tuple[str, str]]]:

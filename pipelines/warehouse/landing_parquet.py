@@ -1,8 +1,8 @@
-"""The landing tables as Parquet, for a dbt build on Spark.
+"""The landing tables as Parquet, the sources of dbt on DuckDB and on Spark.
 
-Spark cannot read the DuckDB warehouse file, so before a Spark build the ingestion's landing
-tables are written out as Parquet, the format both engines read, in the layout the ingestion
-is to write itself (issue 16, item 1; docs/architecture.md, "Landing as Parquet"):
+Spark cannot read the DuckDB warehouse file, so the landing step ends by writing the
+ingestion's landing tables as Parquet, the format both engines read; dbt's sources are views
+over it on either engine (docs/architecture.md, "Landing as Parquet"):
 
     <dir>/<table>/p_period=YYYY-MM/p_city=NNNN/data_0.parquet   the row tables
     <dir>/<table>/data_0.parquet                               the small ones

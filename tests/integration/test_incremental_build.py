@@ -162,6 +162,7 @@ def test_dbt_assets_built_by_hand_leave_the_next_refresh_full(tmp_path, monkeypa
     # what "Materialize" on one dbt asset in the Dagster UI runs: a subset, by dagster-dbt
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
     monkeypatch.setenv("GONGHUI_WAREHOUSE", str(warehouse))
+    monkeypatch.delenv("GONGHUI_LANDING_DIR", raising=False)
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def("refresh").execute_in_process(
             instance=instance, asset_selection=[dg.AssetKey("dim_region")]
@@ -170,8 +171,10 @@ def test_dbt_assets_built_by_hand_leave_the_next_refresh_full(tmp_path, monkeypa
     built = {event.asset_key for event in result.get_asset_materialization_events()}
     assert built == {dg.AssetKey("dim_region")}
     assert changes.pending(warehouse).full
-    # the dbt step wrote the landing Parquet its sources read
+    # the dbt step wrote the landing Parquet its sources read, and left this process's
+    # environment as it was: a later refresh here of another warehouse finds its own
     assert (tmp_path / "landing" / "enterprise_returns" / "_fingerprints.json").exists()
+    assert "GONGHUI_LANDING_DIR" not in os.environ
 
     # the next refresh with something to do builds everything
     later = time.time() + 60

@@ -83,11 +83,11 @@ def _shared_path(var: str, local_default: Path) -> Path:
     )
 
 
-def landing_parquet_dir() -> Path:
+def landing_parquet_dir(warehouse: Path | None = None) -> Path:
     """The landing tables as Parquet, written by the ingestion, the sources dbt reads on
     either engine (GONGHUI_LANDING_DIR; default: `landing` beside the warehouse file,
     data/landing/)."""
-    return _shared_path("GONGHUI_LANDING_DIR", warehouse_path().parent / "landing")
+    return _shared_path("GONGHUI_LANDING_DIR", (warehouse or warehouse_path()).parent / "landing")
 
 
 def spark_tables_dir() -> Path:

@@ -63,7 +63,12 @@ def build(warehouse: Path, out: Path) -> Path:
             [offline_dbt.EXECUTABLE, "docs", "generate", "--static",
              "--project-dir", project, "--profiles-dir", project,
              "--target-path", str(target), "--log-path", str(target)],
-            env={**os.environ, "GONGHUI_WAREHOUSE": str(warehouse)},
+            env={
+                **os.environ,
+                "GONGHUI_WAREHOUSE": str(warehouse),
+                # dbt's on-run-start makes the sources' views over the landing Parquet
+                "GONGHUI_LANDING_DIR": str(settings.landing_parquet_dir(warehouse)),
+            },
             check=True,
         )  # fmt: skip
     page = offline((target / "static_index.html").read_text(encoding="utf-8"))

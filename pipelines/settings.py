@@ -97,11 +97,18 @@ def spark_tables_dir() -> Path:
     return _shared_path("GONGHUI_SPARK_TABLES_DIR", spark_dir() / "tables" / "main.db")
 
 
+def checks_on_spark() -> bool:
+    """Whether the checks on dbt's tables run on Spark (GX's Spark datasource): after a
+    local session's build. A cluster's tables are read from the shared folder through DuckDB
+    (docs/operations.md)."""
+    return engine() == "spark" and spark_target() == "spark"
+
+
 def marts_path(warehouse: Path, built_on: str) -> Path:
-    """The DuckDB file the checks and the publish read dbt's tables from: the `warehouse`, or
-    when they were `built_on` Spark a file of views over the Parquet tables Spark wrote
-    (pipelines.warehouse.spark_tables). The engine is the caller's: the Dagster definitions
-    read it once, when they load."""
+    """The DuckDB file the publish reads dbt's tables from, and the checks but where they run
+    on Spark (checks_on_spark): the `warehouse`, or when they were `built_on` Spark a file of
+    views over the Parquet tables Spark wrote (pipelines.warehouse.spark_tables). The engine
+    is the caller's: the Dagster definitions read it once, when they load."""
     return spark_dir() / "tables.duckdb" if built_on == "spark" else warehouse
 
 

@@ -63,8 +63,8 @@ def gonghui_dbt_models(
     longer agree with them.
 
     The sources are the landing Parquet the ingestion wrote, on both engines. On Spark
-    (GONGHUI_ENGINE=spark) a DuckDB file of views over the tables Spark wrote lets the checks
-    and the publish read them as they read the warehouse."""
+    (GONGHUI_ENGINE=spark) a DuckDB file of views over the tables Spark wrote lets the publish
+    (and a cluster's checks) read them as they read the warehouse."""
     with refresh_lock(paths.warehouse_path, wait=True):
         if context.is_subset:
             changes.require_full_build(paths.warehouse_path, context.run.run_id)

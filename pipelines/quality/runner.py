@@ -35,6 +35,8 @@ class SuiteOutcome:
     suite: Suite
     expectations: list[ExpectationOutcome]
     seconds: float
+    # the GX execution engine that evaluated the expectations: which engine's tables they read
+    execution_engine: str = ""
 
     @property
     def success(self) -> bool:
@@ -71,16 +73,8 @@ class SuiteOutcome:
 def run_suite(suite: Suite, warehouse: Path, *, loads: list[str] | None = None) -> SuiteOutcome:
     """Validate every expectation of `suite` against its table in `warehouse`; given `loads`,
     against the rows of those loads only."""
-    # GX imports pyspark when it is installed (the `spark` extra), and PySpark 4.3 warns on
-    # every import that pandas 3 is not fully supported: no pandas-on-Spark is used here
-    warnings.filterwarnings(
-        "ignore", "PySpark does not yet fully support pandas", category=FutureWarning
-    )
-    import great_expectations as gx
-
     started = time.perf_counter()
-    context = gx.get_context(mode="ephemeral", project_config=_context_config())
-    source = context.data_sources.add_sql(name="warehouse", connection_string=_url(warehouse))
+    source = gx_context().data_sources.add_sql(name="warehouse", connection_string=_url(warehouse))
     # A query asset rather than a table asset: GX reflects a table's columns through
     # Postgres catalog views, which in DuckDB only see the `main` schema, not `landing`.
     query = f"select * from {suite.table}"
@@ -91,17 +85,40 @@ def run_suite(suite: Suite, warehouse: Path, *, loads: list[str] | None = None) 
     batch = None
     try:
         batch = batch_definition.get_batch()
-        outcomes = _validate(batch, suite)
+        outcomes = validate_batch(batch, suite)
     except Exception as error:  # a missing table or a broken query: the check fails visibly
-        outcomes = [ExpectationOutcome(suite.description, False, None, error=_first_line(error))]
+        outcomes = could_not_run(suite, error)
     finally:
         if batch is not None:
             batch.data.execution_engine.close()
         source.get_engine().dispose()
-    return SuiteOutcome(suite, outcomes, time.perf_counter() - started)
+    return SuiteOutcome(
+        suite, outcomes, time.perf_counter() - started, execution_engine_name(batch)
+    )
 
 
-def _validate(batch: Any, suite: Suite) -> list[ExpectationOutcome]:
+def gx_context() -> Any:
+    """An ephemeral GX context: nothing written to disk, analytics off."""
+    # GX imports pyspark when it is installed (the `spark` extra), and PySpark 4.3 warns on
+    # every import that pandas 3 is not fully supported: no pandas-on-Spark is used here
+    warnings.filterwarnings(
+        "ignore", "PySpark does not yet fully support pandas", category=FutureWarning
+    )
+    import great_expectations as gx
+
+    return gx.get_context(mode="ephemeral", project_config=_context_config())
+
+
+def could_not_run(suite: Suite, error: BaseException) -> list[ExpectationOutcome]:
+    """The outcome of a suite whose table could not be read: one failure, with the error."""
+    return [ExpectationOutcome(suite.description, False, None, error=_first_line(error))]
+
+
+def execution_engine_name(batch: Any) -> str:
+    return "" if batch is None else type(batch.data.execution_engine).__name__
+
+
+def validate_batch(batch: Any, suite: Suite) -> list[ExpectationOutcome]:
     """The suite's expectations validated together, which lets GX compute their metrics in
     a few queries instead of several per expectation (at province scale, seconds less per
     suite). COMPLETE gives query-based expectations their sample rows (GX caps them); column

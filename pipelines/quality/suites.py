@@ -3,8 +3,10 @@
 Read this file as a list of rules. Each suite checks one table, says in Chinese what it
 guards, and is either blocking (a failure means the numbers would be wrong: the refresh
 stops before publishing and the dashboard keeps the last good snapshot) or a warning
-(someone should look, the numbers still stand). Every expectation runs as SQL inside
-DuckDB (pipelines.quality.runner); no table is copied into Python.
+(someone should look, the numbers still stand). Every expectation runs as SQL inside the
+engine that holds its table: DuckDB (pipelines.quality.runner), or Spark for the tables a
+build on Spark made (pipelines.quality.spark_checks); no table is copied into Python. The
+suites' SQL on dbt's tables is therefore written to mean the same on both.
 
 The limits below are module constants so that an analyst sees them in one place.
 """
@@ -75,6 +77,8 @@ class Suite:
 
     name: str
     asset: tuple[str, ...]
+    # `landing.<table>`: the ingestion's, in the warehouse; a bare name: a table dbt built, in
+    # the engine's default database (DuckDB's `main`, Spark's database of the build)
     table: str
     blocking: bool
     description: str
@@ -84,6 +88,10 @@ class Suite:
     # Every rule judges a row by itself (or with rows of its own file), so rows that a
     # finished build already had passed it then, and only newly loaded rows need judging.
     row_by_row: bool = False
+
+    @property
+    def on_landing(self) -> bool:
+        return self.table.startswith("landing.")
 
 
 def _seed_rows(name: str) -> list[dict[str, str]]:
@@ -309,8 +317,8 @@ def kpi_complete() -> list[gxe.Expectation]:
                 towns as (
                     select distinct regions.region_code, regions.district_code,
                         regions.city_code, returns.period
-                    from main.fct_enterprise_returns as returns
-                    inner join main.dim_region as regions
+                    from fct_enterprise_returns as returns
+                    inner join dim_region as regions
                         on returns.region_code = regions.region_code
                 ),
                 region_periods as (
@@ -324,9 +332,9 @@ def kpi_complete() -> list[gxe.Expectation]:
                     select region_periods.region_code, regions.region_name,
                         regions.region_level, region_periods.period, kpis.kpi
                     from region_periods
-                    inner join main.dim_region as regions
+                    inner join dim_region as regions
                         on region_periods.region_code = regions.region_code
-                    cross join main.kpi_definitions as kpis
+                    cross join kpi_definitions as kpis
                 )
                 select expected.*
                 from expected
@@ -381,7 +389,7 @@ def kpi_values_match_counts() -> list[gxe.Expectation]:
                     mart.denominator, mart.value, mart.target, mart.gap,
                     mart.reported_enterprises, mart.in_scope_enterprises
                 from {{batch}} as mart
-                inner join main.kpi_definitions as kpis on mart.kpi = kpis.kpi
+                inner join kpi_definitions as kpis on mart.kpi = kpis.kpi
                 where
                     (kpis.unit = 'pct' and mart.denominator > 0
                         and abs(mart.value - 100 * mart.numerator / mart.denominator)
@@ -499,7 +507,7 @@ SUITES: tuple[Suite, ...] = (
     Suite(
         "kpi_complete",
         ("mart_kpi",),
-        "main.mart_kpi",
+        "mart_kpi",
         blocking=True,
         description="指标表：有报表的每个报告期、每级区划都有全部指标",
         expectations=kpi_complete,
@@ -507,7 +515,7 @@ SUITES: tuple[Suite, ...] = (
     Suite(
         "kpi_rates_within_bounds",
         ("mart_kpi",),
-        "main.mart_kpi",
+        "mart_kpi",
         blocking=True,
         description="指标表：比率在0–100%之间，分子不大于分母",
         expectations=kpi_rates_within_bounds,
@@ -516,7 +524,7 @@ SUITES: tuple[Suite, ...] = (
     Suite(
         "kpi_values_match_counts",
         ("mart_kpi",),
-        "main.mart_kpi",
+        "mart_kpi",
         blocking=True,
         description="指标表：指标值与分子分母、差距与目标值一致",
         expectations=kpi_values_match_counts,
@@ -524,7 +532,7 @@ SUITES: tuple[Suite, ...] = (
     Suite(
         "kpi_reported_ratios_plausible",
         ("mart_kpi",),
-        "main.mart_kpi",
+        "mart_kpi",
         blocking=False,
         description="指标表：入会率类指标超过100%（警告，需核对报表）",
         expectations=kpi_reported_ratios_plausible,
@@ -533,7 +541,7 @@ SUITES: tuple[Suite, ...] = (
     Suite(
         "kpi_targets_plausible",
         ("mart_kpi",),
-        "main.mart_kpi",
+        "mart_kpi",
         blocking=False,
         description="指标表：比率类目标值超出0–100%（警告，需核对目标任务文件）",
         expectations=kpi_targets_plausible,
@@ -542,7 +550,7 @@ SUITES: tuple[Suite, ...] = (
     Suite(
         "summary_reconciliation_flags",
         ("mart_summary_reconciliation",),
-        "main.mart_summary_reconciliation",
+        "mart_summary_reconciliation",
         blocking=False,
         description="镇街汇总表核对：上报数与重算数不符的行（警告）",
         expectations=summary_reconciliation_flags,

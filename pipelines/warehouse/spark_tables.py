@@ -2,9 +2,10 @@
 
 dbt on Spark (`method: session`) writes every table as Parquet under
 `<spark dir>/tables/main.db/<table>/`, a table partitioned by period as `period=YYYY-MM/`
-folders. The data-quality checks and the publish read them through a small DuckDB file of
-views, `main.<table>` over those files, so that they run unchanged whichever engine built the
-tables, and validate the tables in place.
+folders. The publish, and after a cluster's build the data-quality checks, read them through
+a small DuckDB file of views, `main.<table>` over those files, so that they run unchanged
+whichever engine built the tables. (After a local session's build the checks run on Spark:
+pipelines.quality.spark_checks.)
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.warehouse.publish import current_snapshot
+from tests.integration.conftest import check_evaluations
 from tests.integration.processes import left_running
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -92,6 +93,23 @@ class Deployment:
         )  # fmt: skip
         assert result.returncode == 0, result.stderr
         return out.read_bytes()
+
+
+# the GX execution engines: the SQL datasource (DuckDB) and the Spark datasource
+ON_DUCKDB, ON_SPARK = "SqlAlchemyExecutionEngine", "SparkDFExecutionEngine"
+
+
+def checks_found(deployment: Deployment) -> dict[str, tuple[str, bool, int]]:
+    """Each data-quality check of the deployment's latest refresh, by suite: the GX execution
+    engine that evaluated it, whether it passed, and its failing rows."""
+    return {
+        name: (
+            evaluation.metadata["execution_engine"].value,
+            evaluation.passed,
+            evaluation.metadata["unexpected_rows"].value,
+        )
+        for name, evaluation in check_evaluations(deployment.root / "dagster_home").items()
+    }
 
 
 def differences(duck: Path, spark: Path, table: str, key: list[str] | None) -> list[str]:

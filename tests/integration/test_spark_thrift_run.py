@@ -22,9 +22,11 @@ from pyhive import hive
 
 from tests.integration.engines import (
     MARTS,
+    ON_DUCKDB,
     REPO_ROOT,
     Deployment,
     change_city,
+    checks_found,
     differences,
     removed_town_rows,
     scalar,
@@ -123,6 +125,16 @@ def test_export_kpis_writes_the_same_file(city, tmp_path):
     duck = city.duck.export_kpis(tmp_path / "duckdb.csv")
     assert duck.count(b"\n") > 100
     assert city.cluster.export_kpis(tmp_path / "cluster.csv") == duck
+
+
+def test_the_checks_read_the_cluster_tables_in_the_shared_folder_through_duckdb(city):
+    """No Spark on this machine for a cluster: the checks on dbt's tables read their Parquet in
+    the shared folder through DuckDB, and find what DuckDB's own refresh found."""
+    cluster, duck = checks_found(city.cluster), checks_found(city.duck)
+    assert {engine for engine, *_ in cluster.values()} == {ON_DUCKDB}
+    assert cluster == duck
+    # the city's four summary figures that disagree with its returns
+    assert cluster["summary_reconciliation_flags"] == (ON_DUCKDB, False, 4)
 
 
 @pytest.mark.parametrize("table", MARTS)

@@ -4,6 +4,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -80,7 +81,7 @@ def gonghui_dbt_models(
             else "dbt: 增量建模，只重建有变化的镇街和报告期 (incremental build)"
         )
         args = [*BUILD, "--full-refresh"] if full else BUILD
-        with _folders_for_dbt():
+        with _folders_for_dbt(paths.warehouse_path):
             invocation = dbt.cli(args, context=context, target_path=TARGET, raise_on_error=False)
         yield from invocation.stream()
         if not invocation.is_successful():
@@ -93,13 +94,13 @@ def gonghui_dbt_models(
 
 
 @contextlib.contextmanager
-def _folders_for_dbt() -> Iterator[None]:
+def _folders_for_dbt(warehouse: Path) -> Iterator[None]:
     """The folders the dbt process is to find, in the environment it inherits when
-    `DbtCliResource.cli` starts it: the landing Parquet its sources read
+    `DbtCliResource.cli` starts it: the landing Parquet of `warehouse` its sources read
     (GONGHUI_LANDING_DIR) and, on Spark, where its tables go (GONGHUI_SPARK_TABLES_DIR).
     Only for that moment: a process that runs refreshes of other warehouses afterwards
     would otherwise take this one's folders for its own."""
-    folders = {"GONGHUI_LANDING_DIR": settings.landing_parquet_dir()}
+    folders = {"GONGHUI_LANDING_DIR": settings.landing_parquet_dir(warehouse)}
     if ENGINE == "spark":
         folders["GONGHUI_SPARK_TABLES_DIR"] = settings.spark_tables_dir()
     before = {name: os.environ.get(name) for name in folders}

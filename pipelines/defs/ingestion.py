@@ -134,7 +134,7 @@ def write_landing_as_parquet(warehouse: Path) -> Copied:
     """The landing tables as Hive-partitioned Parquet under GONGHUI_LANDING_DIR, the sources
     of dbt on DuckDB and on Spark (pipelines.warehouse.landing_parquet): the partitions whose
     rows changed since it was last written."""
-    landing = settings.landing_parquet_dir()
+    landing = settings.landing_parquet_dir(warehouse)
     with refresh_lock(warehouse, wait=True):
         copied = write_landing_parquet(warehouse, landing)
     log.info(

@@ -123,7 +123,7 @@ def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, path
         )
         return
     copied = write_landing_as_parquet(paths.warehouse_path)
-    run_metadata["parquet_partitions_written"] = copied.partitions_written
+    run_metadata["parquet_files_written"] = copied.files_written
     for table, rows in counts.items():
         yield dg.MaterializeResult(
             asset_key=["landing", table], metadata={"dagster/row_count": rows, **run_metadata}
@@ -132,15 +132,15 @@ def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, path
 
 def write_landing_as_parquet(warehouse: Path) -> Copied:
     """The landing tables as Hive-partitioned Parquet under GONGHUI_LANDING_DIR, the sources
-    of dbt on DuckDB and on Spark (pipelines.warehouse.landing_parquet): the partitions whose
-    rows changed since it was last written."""
+    of dbt on DuckDB and on Spark (pipelines.warehouse.landing_parquet): the files of the
+    loads whose rows changed since it was last written."""
     landing = settings.landing_parquet_dir(warehouse)
     with refresh_lock(warehouse, wait=True):
         copied = write_landing_parquet(warehouse, landing)
     log.info(
         f"落地表写为 Parquet (landing as Parquet) → {landing}:"
-        f" 重写 {copied.partitions_written} 个分区 partitions rewritten"
-        f"（{sum(copied.rows.values()):,} 行 rows），未变 {copied.partitions_kept} 个 unchanged，"
-        f"删除 {copied.partitions_removed} 个 removed"
+        f" 写入 {copied.files_written} 个文件 files written"
+        f"（{sum(copied.rows.values()):,} 行 rows），未变 {copied.files_kept} 个 unchanged，"
+        f"删除 {copied.files_removed} 个 removed"
     )
     return copied

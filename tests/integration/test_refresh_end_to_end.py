@@ -79,14 +79,16 @@ def test_dbt_reads_the_landing_as_the_parquet_the_ingestion_wrote(refreshed_city
         )
     ]
     assert sorted(path.name for path in landing.iterdir()) == tables
-    # one file per period and prefecture: 甲区 (9901) reported 2024 and 2025, 乙区 (9902) 2025
+    # a folder per period and prefecture, 甲区 (9901) reported 2024 and 2025, 乙区 (9902)
+    # 2025; in each one file of the refresh's one load
+    [(load,)] = refreshed_city.query("select distinct load_id from landing.enterprise_returns")
     assert sorted(
         path.relative_to(landing).as_posix()
         for path in (landing / "enterprise_returns").glob("*/*/*.parquet")
     ) == [
-        "enterprise_returns/p_period=2024-12/p_city=9901/data_0.parquet",
-        "enterprise_returns/p_period=2025-12/p_city=9901/data_0.parquet",
-        "enterprise_returns/p_period=2025-12/p_city=9902/data_0.parquet",
+        f"enterprise_returns/p_period=2024-12/p_city=9901/part-{load}-0.parquet",
+        f"enterprise_returns/p_period=2025-12/p_city=9901/part-{load}-0.parquet",
+        f"enterprise_returns/p_period=2025-12/p_city=9902/part-{load}-0.parquet",
     ]
     views = [
         name

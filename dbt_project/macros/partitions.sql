@@ -14,6 +14,14 @@
     )
 {%- endmacro %}
 
+{#- True for landing rows of the loads not yet published (landing.pending_loads): the rows a
+    build sees for the first time. A landing row never changes once written (a replaced
+    file's rows move to the archive as they were), so what a build kept or tested of the
+    earlier loads' rows still holds. -#}
+{% macro in_pending_loads() -%}
+    load_id in (select load_id from {{ source('landing', 'pending_loads') }})
+{%- endmacro %}
+
 {#- Spark: the tables are partitioned by period (a town-and-period partition is far too small at
     national scale), so a rebuild takes whole periods: every town of a touched period. -#}
 {% macro spark__in_partitions_to_rebuild() -%}

@@ -546,6 +546,39 @@ def test_incremental_uniqueness_tests_judge_the_rebuilt_partitions_only(built, t
     assert "Got 1 result" in incremental.stdout
 
 
+def test_landing_nulls_are_judged_while_their_load_is_pending(built, tmp_path):
+    """A landing row never changes once written: the not-null test of the landing returns
+    judges the rows of the loads not yet published. A later load's row without a union form
+    passes while that load is not in the record of pending loads, and fails once it is."""
+    db = tmp_path / "warehouse.duckdb"
+    shutil.copy(built, db)
+    shutil.copytree(_landing_dir(built), _landing_dir(db))
+    landing = _landing_dir(db)
+    returns = landing / "enterprise_returns"
+    later = returns / "p_period=2024-06" / "p_city=9901" / "part-later-0.parquet"
+    with duckdb.connect() as con:
+        con.execute(
+            "copy (select * replace (null as union_form, 'later' as load_id)"
+            f" from read_parquet('{returns}/*/*/*.parquet', hive_partitioning = false)"
+            f" where uscc = ?) to '{later}'",
+            [G],
+        )
+    test = ["test", "--select", "not_null_columns_stg_landing__enterprise_returns_of_pending_loads"]
+
+    published = _dbt(test, db, tmp_path)
+    assert published.returncode == 0, published.stdout[-3000:]
+
+    with duckdb.connect() as con:
+        con.execute(
+            "copy (select 'later' as load_id, false as full_reload,"
+            " timestamp '2024-07-06 09:00' as loaded_at)"
+            f" to '{landing / 'pending_loads' / 'data_0.parquet'}'"
+        )
+    pending = _dbt(test, db, tmp_path)
+    assert pending.returncode == 1, pending.stdout[-3000:]
+    assert "Got 1 result" in pending.stdout
+
+
 def test_what_the_numerator_counts_is_said_in_its_unit(warehouse):
     units = dict(
         warehouse.execute(

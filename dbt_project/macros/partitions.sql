@@ -8,10 +8,37 @@
     {{ adapter.dispatch('in_partitions_to_rebuild', 'gonghui')() }}
 {%- endmacro %}
 
+{#- DuckDB: the towns are also named as constants. DuckDB filters on a constant list before
+    it computes the rest of a row; the semi-join it applies only after every column of every
+    row is read and projected. int_enterprise_returns__ranked (the landing Parquet through the
+    staging view) at scale 3, one town to rebuild: 1.4 s -> 0.05 s. Past a thousand towns the
+    semi-join alone says it (a list that long is a big night, not the common one). -#}
 {% macro default__in_partitions_to_rebuild() -%}
-    (region_code, period) in (
-        select region_code, period from {{ ref('int_partitions_to_rebuild') }}
+    {%- set towns = towns_to_rebuild() if execute else none -%}
+    {%- set named = '' -%}
+    {%- if towns is not none and towns | length <= 1000 -%}
+        {%- set quoted = towns | map('replace', "'", "''") | join("', '") -%}
+        {%- set named = "region_code in ('" ~ quoted ~ "') and " if towns else 'false and ' -%}
+    {%- endif -%}
+    (
+        {{ named }}(region_code, period) in (
+            select region_code, period from {{ ref('int_partitions_to_rebuild') }}
+        )
     )
+{%- endmacro %}
+
+{#- The towns of int_partitions_to_rebuild, as this build wrote it; none before the table was
+    ever built (dbt compile, docs of an empty warehouse). -#}
+{% macro towns_to_rebuild() -%}
+    {%- set partitions = load_relation(ref('int_partitions_to_rebuild')) -%}
+    {%- if partitions is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set towns = run_query(
+        'select distinct region_code from ' ~ partitions
+        ~ ' where region_code is not null order by region_code'
+    ) -%}
+    {{ return(towns.columns[0].values()) }}
 {%- endmacro %}
 
 {#- True for landing rows of the loads not yet published (landing.pending_loads): the rows a

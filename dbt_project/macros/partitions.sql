@@ -14,7 +14,7 @@
     staging view) at scale 3, one town to rebuild: 1.4 s -> 0.05 s. Past a thousand towns the
     semi-join alone says it (a list that long is a big night, not the common one). -#}
 {% macro default__in_partitions_to_rebuild() -%}
-    {%- set towns = towns_to_rebuild() if execute else none -%}
+    {%- set towns = values_to_rebuild('region_code') if execute else none -%}
     {%- set named = '' -%}
     {%- if towns is not none and towns | length <= 1000 -%}
         {%- set quoted = towns | map('replace', "'", "''") | join("', '") -%}
@@ -27,18 +27,19 @@
     )
 {%- endmacro %}
 
-{#- The towns of int_partitions_to_rebuild, as this build wrote it; none before the table was
-    ever built (dbt compile, docs of an empty warehouse). -#}
-{% macro towns_to_rebuild() -%}
+{#- The distinct values of a column of int_partitions_to_rebuild (its towns, its periods), as
+    this build wrote it; none before the table was ever built (dbt compile, docs of an empty
+    warehouse). -#}
+{% macro values_to_rebuild(column) -%}
     {%- set partitions = load_relation(ref('int_partitions_to_rebuild')) -%}
     {%- if partitions is none -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set towns = run_query(
-        'select distinct region_code from ' ~ partitions
-        ~ ' where region_code is not null order by region_code'
+    {%- set values = run_query(
+        'select distinct ' ~ column ~ ' from ' ~ partitions
+        ~ ' where ' ~ column ~ ' is not null order by ' ~ column
     ) -%}
-    {{ return(towns.columns[0].values()) }}
+    {{ return(values.columns[0].values()) }}
 {%- endmacro %}
 
 {#- True for landing rows of the loads not yet published (landing.pending_loads): the rows a
@@ -94,9 +95,7 @@
 
 {% macro spark__drop_partitions_to_rebuild() -%}
     {%- if execute and is_incremental() -%}
-        {%- set periods = run_query(
-            'select distinct period from ' ~ ref('int_partitions_to_rebuild')
-        ).columns[0].values() -%}
+        {%- set periods = values_to_rebuild('period') -%}
         {%- if periods -%}
             alter table {{ this }} drop if exists
             {%- for period in periods %}

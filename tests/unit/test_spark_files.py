@@ -207,6 +207,92 @@ def test_a_load_that_lost_rows_is_written_again_and_the_others_kept(warehouse, t
     assert rows == [("B",), ("D",)]
 
 
+def _night_by_night(warehouse: Path, landing: Path, nights: range, rows: int = 1) -> None:
+    """A load a night, each of `rows` returns of town 330202001000 in 2025-12, the Parquet
+    brought up to date after each."""
+    for night in nights:
+        _insert_returns(
+            warehouse,
+            *(
+                _return(f"N{night}-{row}", "330202001000", "2025-12", load=f"load-{night:02}")
+                for row in range(rows)
+            ),
+        )
+        write_landing_parquet(warehouse, landing)
+
+
+def test_past_sixteen_files_a_partition_merges_all_but_its_largest(warehouse, tmp_path):
+    """A year of nightly town files would leave a file a night in a partition, and every
+    build opens them all: the seventeenth merges the small ones into one file and leaves
+    the largest (load-1's two returns) as it was."""
+    landing = tmp_path / "landing"
+    write_landing_parquet(warehouse, landing)
+    partition = landing / "enterprise_returns" / "p_period=2025-12/p_city=3302"
+    largest = partition / "part-load-1-0.parquet"
+    largest_written = largest.stat().st_mtime_ns
+    _night_by_night(warehouse, landing, range(2, 17))
+    assert len(list(partition.iterdir())) == 16
+    _insert_returns(warehouse, _return("N17", "330202001000", "2025-12", load="load-17"))
+
+    copied = write_landing_parquet(warehouse, landing)
+
+    assert copied.rows["enterprise_returns"] == 16  # the rows of load-02 … load-17
+    assert (copied.files_written, copied.files_kept, copied.files_removed) == (1, 3, 15)
+    merged = sorted(p.name for p in partition.iterdir() if p != largest)
+    assert len(merged) == 1 and merged[0].startswith("part-merged-")
+    assert largest.stat().st_mtime_ns == largest_written
+    with duckdb.connect() as con:
+        loads = con.execute(
+            f"select load_id, count(*) from read_parquet('{partition}/{merged[0]}') group by 1"
+        ).fetchall()
+    assert sorted(loads) == [(f"load-{night:02}", 1) for night in range(2, 18)]
+    # the merged file is a group like any: nothing changed, nothing written
+    again = write_landing_parquet(warehouse, landing)
+    assert (again.files_written, again.files_kept, again.files_removed) == (0, 4, 0)
+
+
+def test_a_merged_file_that_lost_rows_is_written_again_with_the_rest(warehouse, tmp_path):
+    landing = tmp_path / "landing"
+    write_landing_parquet(warehouse, landing)
+    _night_by_night(warehouse, landing, range(2, 18))
+    partition = landing / "enterprise_returns" / "p_period=2025-12/p_city=3302"
+    largest_written = (partition / "part-load-1-0.parquet").stat().st_mtime_ns
+    (merged,) = partition.glob("part-merged-*")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("delete from landing.enterprise_returns where load_id = 'load-05'")
+
+    copied = write_landing_parquet(warehouse, landing)
+
+    assert copied.rows["enterprise_returns"] == 15
+    assert (copied.files_written, copied.files_kept, copied.files_removed) == (1, 3, 1)
+    assert not merged.exists()
+    assert (partition / "part-load-1-0.parquet").stat().st_mtime_ns == largest_written
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"select count(*), count(distinct load_id) from read_parquet('{partition}/*.parquet')"
+        ).fetchone()
+    assert rows == (17, 16)  # A and B of load-1, one of each of the 15 nights left
+
+
+def test_a_new_load_larger_than_the_rest_keeps_a_file_of_its_own_when_merging(warehouse, tmp_path):
+    landing = tmp_path / "landing"
+    write_landing_parquet(warehouse, landing)
+    _night_by_night(warehouse, landing, range(2, 17))
+    partition = landing / "enterprise_returns" / "p_period=2025-12/p_city=3302"
+
+    _night_by_night(warehouse, landing, range(17, 18), rows=3)
+
+    names = sorted(p.name for p in partition.iterdir())
+    assert len(names) == 2 and names[1].startswith("part-merged-")
+    assert names[0] == "part-load-17-0.parquet"
+    with duckdb.connect() as con:
+        counts = con.execute(
+            f"select count(*) from read_parquet('{partition}/{names[0]}')"
+            f" union all select count(*) from read_parquet('{partition}/{names[1]}')"
+        ).fetchall()
+    assert counts == [(3,), (17,)]  # the newcomer's three; A, B and the 15 nights' one each
+
+
 def test_a_row_without_a_load_or_with_an_odd_one_gets_a_file_name_all_accept(warehouse, tmp_path):
     landing = tmp_path / "landing"
     _insert_returns(

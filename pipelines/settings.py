@@ -97,6 +97,13 @@ def spark_tables_dir() -> Path:
     return _shared_path("GONGHUI_SPARK_TABLES_DIR", spark_dir() / "tables" / "main.db")
 
 
+def dbt_tables_location() -> str:
+    """Where the tables of a dbt build on the chosen engine live: `duckdb` (the warehouse
+    file) or `spark:<spark_tables_dir()>`. Each place has the loads of the builds made there
+    only (pipelines.warehouse.changes)."""
+    return "duckdb" if engine() == "duckdb" else f"spark:{spark_tables_dir()}"
+
+
 def checks_on_spark() -> bool:
     """Whether the checks on dbt's tables run on Spark (GX's Spark datasource): after a
     local session's build. A cluster's tables are read from the shared folder through DuckDB

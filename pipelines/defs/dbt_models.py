@@ -74,7 +74,16 @@ def gonghui_dbt_models(
             # not exist yet (a warehouse loaded before the landing was written as Parquet)
             write_landing_as_parquet(paths.warehouse_path)
         else:
-            full = changes.pending(paths.warehouse_path).full
+            pending = changes.pending(paths.warehouse_path)
+            full = pending.full
+            if pending.loads and pending.built_elsewhere:
+                where = pending.published_from or "（未记录 not noted）"
+                log.info(
+                    f"上次发布所用的表在 {where}，本次建模的表在"
+                    f" {settings.dbt_tables_location()}，缺少其后发布的载入"
+                    f" (the last snapshot was published from tables at {where}; this build's"
+                    " tables lack the loads published since)"
+                )
         log.info(
             "dbt: 全量建模 (full build)"
             if full

@@ -129,8 +129,9 @@ TABLES: dict[str, str] = {
 # the last load was made under (see pipelines.ingest.registry), and the record of what
 # changed: every load the published snapshot does not have yet, with the (town, period)
 # partitions of enterprise returns it touched. dbt rebuilds those partitions, the publish
-# copies them and then clears the record (pipelines.warehouse.changes). A full reload
-# touches every partition and asks dbt for a full build.
+# copies them and then clears the record (pipelines.warehouse.changes), noting where the
+# tables it published from live. A full reload touches every partition and asks dbt for a
+# full build.
 KEPT_TABLES: dict[str, str] = {
     "enterprise_returns_archive": f"""{TABLES["enterprise_returns"]},
     archived_at TIMESTAMP NOT NULL,
@@ -146,7 +147,13 @@ KEPT_TABLES: dict[str, str] = {
     load_id VARCHAR NOT NULL,
     region_code VARCHAR NOT NULL,
     period VARCHAR NOT NULL""",
+    "published_build": """
+    tables_location VARCHAR NOT NULL,
+    published_at TIMESTAMP NOT NULL""",
 }
+# Of those, what only the pipeline reads, not dbt: the registry's state and where the last
+# snapshot was published from.
+PIPELINE_STATE = frozenset({"ingest_state", "published_build"})
 
 
 def create_landing_tables(con: duckdb.DuckDBPyConnection, *, replace: bool = False) -> None:

@@ -48,7 +48,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import settings
-from pipelines.ingest.landing import SCHEMA
+from pipelines.ingest.landing import PIPELINE_STATE, SCHEMA
 
 # the tables whose rows grow with the returns; the rest are small
 PARTITIONED = frozenset(
@@ -116,12 +116,13 @@ def write_landing_parquet(warehouse: Path, landing_dir: Path) -> Copied:
 
 
 def _landing_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The landing tables dbt reads: all but the pipeline's own state."""
     rows = con.execute(
         "select table_name from information_schema.tables "
         "where table_schema = ? and table_type = 'BASE TABLE' order by table_name",
         [SCHEMA],
     ).fetchall()
-    return [name for (name,) in rows]
+    return [name for (name,) in rows if name not in PIPELINE_STATE]
 
 
 def _write_whole(con: duckdb.DuckDBPyConnection, table: str, target: Path) -> int:

@@ -70,8 +70,9 @@ def changed_city(city) -> Changed:
     (its first enterprise deleted), refreshed incrementally on each engine."""
     before = removed_town_rows(city.spark.snapshot)
     change_city(city.raw)
-    city.duck.refresh(city.raw)
-    city.spark.refresh(city.raw)
+    for deployment in (city.duck, city.spark):
+        # each engine's tables are those its last snapshot was published from
+        assert "增量建模" in deployment.refresh(city.raw), deployment.engine
     return Changed(city, before)
 
 

@@ -183,3 +183,34 @@ def test_dbt_assets_built_by_hand_leave_the_next_refresh_full(tmp_path, monkeypa
     assert code == 0, output
     assert FULL in output
     assert changes.pending(warehouse) == changes.NOTHING
+
+
+def _published_from(warehouse: Path) -> list[tuple[str]]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("select tables_location from landing.published_build").fetchall()
+
+
+def test_a_snapshot_published_from_other_tables_makes_the_next_refresh_full(tmp_path):
+    """After a snapshot published from Spark's tables (GONGHUI_ENGINE=spark, stood in for by
+    the note it leaves), DuckDB's tables lack the loads that snapshot took in: the next
+    refresh on DuckDB builds everything, notes DuckDB, and the one after is incremental."""
+    raw = copy_fixture(tmp_path)
+    code, output = run_refresh(tmp_path, raw)
+    assert code == 0, output
+    warehouse = tmp_path / "warehouse.duckdb"
+    assert _published_from(warehouse) == [("duckdb",)]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update landing.published_build set tables_location = 'spark:/shared/main.db'")
+    later = time.time() + 60
+    os.utime(raw / EAST_2025, (later, later))
+
+    code, output = run_refresh(tmp_path, raw)
+
+    assert code == 0, output
+    assert "上次发布所用的表在 spark:/shared/main.db" in output
+    assert FULL in output
+    assert _published_from(warehouse) == [("duckdb",)]
+    os.utime(raw / EAST_2025, (later + 60, later + 60))
+    code, output = run_refresh(tmp_path, raw)
+    assert code == 0, output
+    assert INCREMENTAL in output

@@ -47,6 +47,16 @@ def engine() -> str:
 # by its kind of sign-in
 SPARK_TARGETS = ("spark", "spark_thrift", "spark_thrift_kerberos", "spark_thrift_ldap")
 
+# The Spark session settings the models and the suites rely on, which every Spark output of
+# dbt_project/profiles.yml sets too (tests/unit/test_spark_thrift.py holds them together):
+# `timestamp` is TIMESTAMP_NTZ, as DuckDB's TIMESTAMP and the landing Parquet's; partition
+# values in a path (`period=2025-12`, `p_city=3302`) stay text; Beijing time.
+SPARK_SESSION_SETTINGS = {
+    "spark.sql.timestampType": "TIMESTAMP_NTZ",
+    "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
+    "spark.sql.session.timeZone": "Asia/Shanghai",
+}
+
 
 def spark_target() -> str:
     """The profile output a build on Spark uses, GONGHUI_SPARK_TARGET: `spark` (the default,
@@ -104,16 +114,18 @@ def dbt_tables_location() -> str:
     return "duckdb" if engine() == "duckdb" else f"spark:{spark_tables_dir()}"
 
 
-def checks_on_spark() -> bool:
-    """Whether the checks on dbt's tables run on Spark (GX's Spark datasource): after a
-    local session's build. A cluster's tables are read from the shared folder through DuckDB
-    (docs/operations.md)."""
-    return engine() == "spark" and spark_target() == "spark"
+def dbt_checks_engine() -> str:
+    """Where the checks on dbt's tables run: `duckdb` (the warehouse, after a DuckDB build),
+    `spark_session` (a local Spark session of their own through GX's Spark datasource, after a
+    local session's build) or `thrift_server` (the cluster's Spark Thrift Server that built
+    them, through GX's SQL datasource; pipelines.quality.spark_thrift)."""
+    if engine() == "duckdb":
+        return "duckdb"
+    return "spark_session" if spark_target() == "spark" else "thrift_server"
 
 
 def marts_path(warehouse: Path, built_on: str) -> Path:
-    """The DuckDB file the publish reads dbt's tables from, and the checks but where they run
-    on Spark (checks_on_spark): the `warehouse`, or when they were `built_on` Spark a file of
+    """The DuckDB file the publish reads dbt's tables from: the `warehouse`, or when they were `built_on` Spark a file of
     views over the Parquet tables Spark wrote (pipelines.warehouse.spark_tables). The engine
     is the caller's: the Dagster definitions read it once, when they load."""
     return spark_dir() / "tables.duckdb" if built_on == "spark" else warehouse

@@ -90,7 +90,7 @@ def run_refresh(*, full: bool = False) -> RefreshOutcome:
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     outcome.published = dg.AssetKey("published_snapshot") in materialized
     outcome.failures = [
-        f"{event.step_key}: {event.step_failure_data.error.message.strip().splitlines()[0]}"
+        f"{event.step_key}: {run_log.failure_reason(event.step_failure_data.error)}"
         for event in result.all_events
         if event.is_step_failure
         and event.step_failure_data.error

@@ -7,13 +7,14 @@ everything downstream of their asset in the same run, above all `published_snaps
 dashboard keeps the last good snapshot. The others are warnings.
 
 The suites on the landing read the warehouse, whichever the engine. The suites on dbt's
-tables read the engine's tables: on DuckDB the warehouse, through GX's SQL datasource; after
-a local Spark session's build (GONGHUI_ENGINE=spark) Spark's tables through GX's Spark
-datasource, all of them in one process (pipelines.quality.spark_checks) when the first of
-those checks runs, so one Spark session starts per run, not one per suite (Dagster's
-`multi_asset_check` would say "one step" more plainly, but blocking is honoured only by
-`asset_check`); after a cluster's build, Spark's tables in the shared folder through DuckDB
-(settings.checks_on_spark).
+tables read them on the engine that built them (settings.dbt_checks_engine): on DuckDB the
+warehouse, through GX's SQL datasource; after a local Spark session's build
+(GONGHUI_ENGINE=spark) Spark's tables through GX's Spark datasource, all of them in one
+process (pipelines.quality.spark_checks) when the first of those checks runs, so one Spark
+session starts per run, not one per suite (Dagster's `multi_asset_check` would say "one step"
+more plainly, but blocking is honoured only by `asset_check`); after a cluster's build, the
+cluster's tables through its Spark Thrift Server, with GX's SQL datasource over PyHive
+(pipelines.quality.spark_thrift).
 """
 
 import functools
@@ -39,16 +40,19 @@ def suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         blocking=suite.blocking,
     )
     def _check(context: dg.AssetCheckExecutionContext, paths: WarehousePaths):
-        if _on_spark(suite):
-            return _result(context, _spark_outcomes(context.run.run_id)[suite.name], None)
         warehouse = paths.warehouse_path
-        loads = None
-        if suite.row_by_row:
-            pending = changes.pending(warehouse)
-            loads = None if pending.full else list(pending.loads)
         # the landing is the warehouse's on every engine; dbt's tables are the engine's
-        tables = warehouse if suite.on_landing else paths.marts_path
-        return _result(context, run_suite(suite, tables, loads=loads), loads)
+        if suite.on_landing or DBT_CHECKS_ENGINE == "duckdb":
+            loads = None
+            if suite.row_by_row:
+                pending = changes.pending(warehouse)
+                loads = None if pending.full else list(pending.loads)
+            return _result(context, run_suite(suite, warehouse, loads=loads), loads)
+        if DBT_CHECKS_ENGINE == "spark_session":
+            return _result(context, _spark_outcomes(context.run.run_id)[suite.name], None)
+        from pipelines.quality.spark_thrift import cluster_tables  # PyHive: the thrift extra
+
+        return _result(context, run_suite(suite, cluster_tables()), None)
 
     return _check
 
@@ -58,7 +62,7 @@ def _spark_outcomes(run_id: str) -> dict[str, SuiteOutcome]:
     """The outcomes of every suite on Spark's tables, validated once per run, when its first
     check runs: every one of them checks a table of the dbt step, which has finished by then,
     and the run's checks run one after another in this process (the in-process executor)."""
-    suites = [suite for suite in SUITES if _on_spark(suite)]
+    suites = [suite for suite in SUITES if not suite.on_landing]
     outcomes = validate_on_spark(suites, settings.spark_tables_dir(), contract_columns())
     return {outcome.suite.name: outcome for outcome in outcomes}
 
@@ -101,11 +105,6 @@ def _description(suite: Suite) -> str:
 
 
 # read once, when the definitions load, as the engine is
-CHECKS_ON_SPARK = settings.checks_on_spark()
-
-
-def _on_spark(suite: Suite) -> bool:
-    return CHECKS_ON_SPARK and not suite.on_landing
-
+DBT_CHECKS_ENGINE = settings.dbt_checks_engine()
 
 defs = dg.Definitions(asset_checks=[suite_check(suite) for suite in SUITES])

@@ -1,9 +1,11 @@
-"""Run an expectation suite against the warehouse with Great Expectations, in place.
+"""Run an expectation suite against its table with Great Expectations, in place.
 
-GX Core 1.x, ephemeral context (nothing written to disk), analytics off. The warehouse is a
-SQL data source opened read-only, so every expectation is a query DuckDB answers; only the
-counts and a few sample rows come back to Python. The engine is disposed before returning,
-which releases the file for the next step (publish attaches the warehouse).
+GX Core 1.x, ephemeral context (nothing written to disk), analytics off. The table is read
+through a SQL data source, so every expectation is a query the database answers; only the
+counts and a few sample rows come back to Python. The database is a DuckDB file opened
+read-only (the warehouse), or a cluster's Spark Thrift Server
+(pipelines.quality.spark_thrift). The engine is disposed before returning, which releases a
+DuckDB file for the next step (publish attaches the warehouse).
 """
 
 from __future__ import annotations
@@ -22,6 +24,15 @@ POSITION = "gonghui_position"
 
 
 @dataclass(frozen=True)
+class SqlTables:
+    """A database GX reads through its SQL datasource: a SQLAlchemy URL, and the keyword
+    arguments of SQLAlchemy's `create_engine` (e.g. `connect_args`)."""
+
+    url: str
+    engine_arguments: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ExpectationOutcome:
     description: str
     success: bool
@@ -35,7 +46,8 @@ class SuiteOutcome:
     suite: Suite
     expectations: list[ExpectationOutcome]
     seconds: float
-    # the GX execution engine that evaluated the expectations: which engine's tables they read
+    # the GX execution engine that evaluated the expectations, with its SQL dialect: which
+    # engine's tables they read
     execution_engine: str = ""
 
     @property
@@ -70,31 +82,37 @@ class SuiteOutcome:
         return "\n\n".join(parts) or "全部通过 all passed"
 
 
-def run_suite(suite: Suite, warehouse: Path, *, loads: list[str] | None = None) -> SuiteOutcome:
-    """Validate every expectation of `suite` against its table in `warehouse`; given `loads`,
-    against the rows of those loads only."""
+def run_suite(
+    suite: Suite, tables: Path | SqlTables, *, loads: list[str] | None = None
+) -> SuiteOutcome:
+    """Validate every expectation of `suite` against its table in `tables` (a DuckDB file, or
+    another database); given `loads`, against the rows of those loads only."""
     started = time.perf_counter()
-    source = gx_context().data_sources.add_sql(name="warehouse", connection_string=_url(warehouse))
+    if isinstance(tables, Path):
+        tables = _read_only(tables)
     # A query asset rather than a table asset: GX reflects a table's columns through
     # Postgres catalog views, which in DuckDB only see the `main` schema, not `landing`.
     query = f"select * from {suite.table}"
     if loads is not None:
         query += f" where load_id in ({', '.join(map(sql_text, loads)) or 'null'})"
-    asset = source.add_query_asset(name=suite.table, query=query)
-    batch_definition = asset.add_batch_definition_whole_table("whole table")
-    batch = None
+    source = batch = None
     try:
-        batch = batch_definition.get_batch()
+        # GX connects when the source is added: a server out of reach fails here
+        source = gx_context().data_sources.add_sql(
+            name="tables", connection_string=tables.url, kwargs=tables.engine_arguments
+        )
+        asset = source.add_query_asset(name=suite.table, query=query)
+        batch = asset.add_batch_definition_whole_table("whole table").get_batch()
         outcomes = validate_batch(batch, suite)
-    except Exception as error:  # a missing table or a broken query: the check fails visibly
+    except Exception as error:  # out of reach, a missing table, a broken query: fails visibly
         outcomes = could_not_run(suite, error)
     finally:
+        engine_name = execution_engine_name(batch)
         if batch is not None:
             batch.data.execution_engine.close()
-        source.get_engine().dispose()
-    return SuiteOutcome(
-        suite, outcomes, time.perf_counter() - started, execution_engine_name(batch)
-    )
+        if source is not None:
+            source.get_engine().dispose()
+    return SuiteOutcome(suite, outcomes, time.perf_counter() - started, engine_name)
 
 
 def gx_context() -> Any:
@@ -115,7 +133,13 @@ def could_not_run(suite: Suite, error: BaseException) -> list[ExpectationOutcome
 
 
 def execution_engine_name(batch: Any) -> str:
-    return "" if batch is None else type(batch.data.execution_engine).__name__
+    """The GX execution engine's class, and for SQL its dialect: `SqlAlchemyExecutionEngine
+    (duckdb)`, `SqlAlchemyExecutionEngine (hive)`, `SparkDFExecutionEngine`."""
+    if batch is None:
+        return ""
+    engine = batch.data.execution_engine
+    dialect = getattr(engine, "dialect_name", None)
+    return type(engine).__name__ + (f" ({dialect})" if dialect else "")
 
 
 def validate_batch(batch: Any, suite: Suite) -> list[ExpectationOutcome]:
@@ -166,10 +190,10 @@ def _context_config() -> Any:
     )
 
 
-def _url(warehouse: Path) -> str:
+def _read_only(warehouse: Path) -> SqlTables:
     from pipelines.quality.duckdb_dialect import connection_url
 
-    return connection_url(warehouse)
+    return SqlTables(connection_url(warehouse))
 
 
 def _outcome(expectation: Any, result: Any) -> ExpectationOutcome:

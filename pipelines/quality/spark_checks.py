@@ -29,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pipelines import settings
 from pipelines.quality.runner import (
     ExpectationOutcome,
     SuiteOutcome,
@@ -93,7 +94,7 @@ def _session(scratch: Path) -> Any:
     """A local session with a catalog of its own, in memory."""
     from pyspark.sql import SparkSession
 
-    settings = {
+    options = {
         "spark.master": os.environ.get("GONGHUI_SPARK_MASTER") or "local[2]",
         "spark.driver.memory": os.environ.get("GONGHUI_SPARK_DRIVER_MEMORY") or "2g",
         "spark.sql.shuffle.partitions": os.environ.get("GONGHUI_SPARK_SHUFFLE_PARTITIONS") or "4",
@@ -101,13 +102,10 @@ def _session(scratch: Path) -> Any:
         "spark.sql.warehouse.dir": str(scratch / "warehouse"),
         "spark.ui.enabled": "false",
         "spark.ui.showConsoleProgress": "false",
-        "spark.sql.session.timeZone": "Asia/Shanghai",
-        # `period=2025-12` stays text, as on DuckDB
-        "spark.sql.sources.partitionColumnTypeInference.enabled": "false",
-        "spark.sql.timestampType": "TIMESTAMP_NTZ",
+        **settings.SPARK_SESSION_SETTINGS,
     }
     builder = SparkSession.builder.appName("gonghui-checks")
-    for key, value in settings.items():
+    for key, value in options.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")

@@ -13,6 +13,7 @@ import sqlite3
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -81,8 +82,7 @@ def record_from_run(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
                 checks_failed += 1
                 failures.append(f"检查未通过 check failed: {evaluation.check_name}")
         elif event.is_step_failure and event.step_failure_data.error:
-            message = event.step_failure_data.error.message.strip().splitlines()[0]
-            failures.append(f"{event.step_key}: {message}")
+            failures.append(f"{event.step_key}: {failure_reason(event.step_failure_data.error)}")
     tags = run.tags if run else {}
     trigger = (
         "schedule"
@@ -110,6 +110,19 @@ def record_from_run(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
         published=published,
         failure_reason="; ".join(failures)[:2000] or None,
     )
+
+
+def failure_reason(error: Any) -> str:
+    """The first line of what made a step fail (`error`: a step failure's error info). An
+    exception raised in a step reaches the event log wrapped by Dagster ("Error occurred while
+    executing op …", and after the retries "Exceeded max_retries of 2"): the innermost of its
+    causes is the one that says what went wrong."""
+    while error.cause is not None and error.cls_name in DAGSTER_WRAPPERS:
+        error = error.cause
+    return error.message.strip().splitlines()[0]
+
+
+DAGSTER_WRAPPERS = ("DagsterExecutionStepExecutionError", "RetryRequestedFromPolicy")
 
 
 def write(publish_dir: Path, record: RunRecord) -> None:

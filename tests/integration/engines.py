@@ -95,8 +95,11 @@ class Deployment:
         return out.read_bytes()
 
 
-# the GX execution engines: the SQL datasource (DuckDB) and the Spark datasource
-ON_DUCKDB, ON_SPARK = "SqlAlchemyExecutionEngine", "SparkDFExecutionEngine"
+# the GX execution engines: the SQL datasource on DuckDB or on a Spark Thrift Server (PyHive's
+# `hive` dialect), and the Spark datasource
+ON_DUCKDB = "SqlAlchemyExecutionEngine (duckdb)"
+ON_THRIFT_SERVER = "SqlAlchemyExecutionEngine (hive)"
+ON_SPARK = "SparkDFExecutionEngine"
 
 
 def checks_found(deployment: Deployment) -> dict[str, tuple[str, bool, int]]:

@@ -47,3 +47,22 @@ def test_a_failing_dbt_build_is_not_retried_and_publishes_nothing(
     assert "no_such_macro" in output
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
         assert con.execute("select count(*) from landing.enterprise_returns").fetchone()[0] == 15
+
+
+def test_a_step_that_keeps_failing_is_reported_by_its_own_error(
+    tmp_path, monkeypatch, gonghui_refresh, copy_messy_city
+):
+    """The run's summary and record name the error the step raised, not Dagster's wrapper
+    around it ("Error occurred while executing op …")."""
+
+    def full_disk(*args, **kwargs):
+        raise OSError("磁盘已满 disk full")
+
+    monkeypatch.setattr(publishing, "publish_snapshot", full_disk)
+    code, output = gonghui_refresh(tmp_path, copy_messy_city(tmp_path))
+
+    assert code == 1
+    assert "✗ published_snapshot: OSError: 磁盘已满 disk full" in output
+    assert "Error occurred while executing" not in output
+    [record] = run_log.latest(tmp_path / "published")
+    assert record["failure_reason"] == "published_snapshot: OSError: 磁盘已满 disk full"

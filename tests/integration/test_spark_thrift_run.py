@@ -20,9 +20,11 @@ from pathlib import Path
 import pytest
 from pyhive import hive
 
+from pipelines.quality.suites import SUITES
 from tests.integration.engines import (
     MARTS,
     ON_DUCKDB,
+    ON_THRIFT_SERVER,
     REPO_ROOT,
     Deployment,
     change_city,
@@ -127,14 +129,19 @@ def test_export_kpis_writes_the_same_file(city, tmp_path):
     assert city.cluster.export_kpis(tmp_path / "cluster.csv") == duck
 
 
-def test_the_checks_read_the_cluster_tables_in_the_shared_folder_through_duckdb(city):
-    """No Spark on this machine for a cluster: the checks on dbt's tables read their Parquet in
-    the shared folder through DuckDB, and find what DuckDB's own refresh found."""
+def test_the_checks_on_dbt_tables_run_on_the_thrift_server(city):
+    """The checks on dbt's tables are queries on the cluster, through its Thrift Server (GX's
+    SQL datasource over PyHive), and find what DuckDB's own refresh found; the landing's are
+    the warehouse's."""
     cluster, duck = checks_found(city.cluster), checks_found(city.duck)
-    assert {engine for engine, *_ in cluster.values()} == {ON_DUCKDB}
-    assert cluster == duck
+    assert {name: engine for name, (engine, *_) in cluster.items()} == {
+        suite.name: ON_DUCKDB if suite.on_landing else ON_THRIFT_SERVER for suite in SUITES
+    }
+    assert {name: found[1:] for name, found in cluster.items()} == {
+        name: found[1:] for name, found in duck.items()
+    }
     # the city's four summary figures that disagree with its returns
-    assert cluster["summary_reconciliation_flags"] == (ON_DUCKDB, False, 4)
+    assert cluster["summary_reconciliation_flags"] == (ON_THRIFT_SERVER, False, 4)
 
 
 @pytest.mark.parametrize("table", MARTS)

@@ -492,25 +492,25 @@ def test_on_duckdb_a_cluster_target_left_set_asks_for_no_shared_folder(monkeypat
 
 
 @pytest.mark.parametrize(
-    ("engine", "target", "on_spark"),
+    ("engine", "target", "checks_engine"),
     [
-        ("duckdb", None, False),
-        ("duckdb", "spark", False),
-        ("spark", None, True),  # a local session
-        ("spark", "spark", True),
-        ("spark", "spark_thrift", False),  # a cluster: DuckDB over the shared folder
-        ("spark", "spark_thrift_kerberos", False),
+        ("duckdb", None, "duckdb"),
+        ("duckdb", "spark_thrift", "duckdb"),
+        ("spark", None, "spark_session"),  # a local session
+        ("spark", "spark", "spark_session"),
+        ("spark", "spark_thrift", "thrift_server"),  # a cluster: its own Thrift Server
+        ("spark", "spark_thrift_kerberos", "thrift_server"),
     ],
 )
-def test_the_checks_on_dbt_tables_run_on_spark_after_a_local_session_build(
-    monkeypatch, engine, target, on_spark
+def test_the_checks_on_dbt_tables_run_on_the_engine_that_built_them(
+    monkeypatch, engine, target, checks_engine
 ):
     monkeypatch.setenv("GONGHUI_ENGINE", engine)
     if target is None:
         monkeypatch.delenv("GONGHUI_SPARK_TARGET", raising=False)
     else:
         monkeypatch.setenv("GONGHUI_SPARK_TARGET", target)
-    assert settings.checks_on_spark() is on_spark
+    assert settings.dbt_checks_engine() == checks_engine
 
 
 def test_an_unknown_spark_target_stops_the_refresh_before_anything_runs(

@@ -1,4 +1,7 @@
-"""The raw/ sensor: a refresh shortly after towns drop files, one run per batch."""
+"""The raw/ sensor: a refresh shortly after towns drop files, one run per batch, and none
+while a refresh is already queued or running (one started from the UI, the schedule or an
+earlier tick): that run may take in the new files, and the next tick after it ends sees
+whether it did."""
 
 import time
 
@@ -8,6 +11,14 @@ from pipelines import settings
 from pipelines.defs.jobs import refresh_job
 from pipelines.defs.raw_watch import WatchState, decide, published_is_current, raw_fingerprint
 
+IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
+
 
 @dg.sensor(
     job=refresh_job,
@@ -16,6 +27,12 @@ from pipelines.defs.raw_watch import WatchState, decide, published_is_current, r
     description="raw/ 有新文件或改动且静置 60 秒后触发一次刷新 (debounced file watcher)",
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext):
+    in_flight = context.instance.get_run_records(
+        dg.RunsFilter(job_name=refresh_job.name, statuses=IN_FLIGHT), limit=1
+    )
+    if in_flight:
+        run_id = in_flight[0].dagster_run.run_id[:8]
+        return dg.SkipReason(f"刷新 {run_id} 尚未结束 (refresh {run_id} is still in flight)")
     raw_dir = settings.raw_dir()
     if published_is_current(raw_dir, settings.publish_dir()):
         return dg.SkipReason("raw/ 与已发布的快照一致 (the snapshot is up to date with raw/)")

@@ -80,17 +80,17 @@ def run_refresh(
     return code, buffer.getvalue()
 
 
-def check_evaluations(dagster_home: Path) -> dict[str, dg.AssetCheckEvaluation]:
-    """The Great Expectations check evaluations of the latest run in that Dagster home, by
-    suite name."""
+def check_evaluations(
+    dagster_home: Path, run_id: str | None = None
+) -> dict[str, dg.AssetCheckEvaluation]:
+    """The Great Expectations check evaluations of run `run_id` (default: the latest run) in
+    that Dagster home, by suite name."""
     saved = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     try:
         with dg.DagsterInstance.get() as instance:
-            run = instance.get_runs(limit=1)[0]
-            events = instance.all_logs(
-                run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-            )
+            run_id = run_id or instance.get_runs(limit=1)[0].run_id
+            events = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
     finally:
         if saved is None:
             os.environ.pop("DAGSTER_HOME", None)

@@ -4,7 +4,8 @@ as the UI's "Materialize all" does; the daemon dequeues it and the run launcher 
 run in a process of its own. No process of a run outlives it, five runs in a row leave
 the deployment's resident memory flat, and no process of the deployment reaches beyond this
 machine (the warehouse runs offline). A deployment started with GONGHUI_ENGINE=spark runs
-the same job on a local Spark and leaves no JVM behind."""
+the same job on a local Spark and leaves no JVM behind; one pointed at a cluster's Spark
+Thrift Server builds and checks there."""
 
 from __future__ import annotations
 
@@ -23,9 +24,12 @@ import pytest
 from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
 from pipelines.cli import main as gonghui
+from pipelines.quality.suites import SUITES
 from pipelines.warehouse.publish import current_snapshot
-from tests.integration.conftest import copy_fixture
+from tests.integration.conftest import check_evaluations, copy_fixture
+from tests.integration.engines import ON_DUCKDB, ON_THRIFT_SERVER
 from tests.integration.processes import session_processes
+from tests.integration.spark_thrift_server import thrift_server
 
 # the GraphQL client's own use of a deprecated gql call, once per poll
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:gql")
@@ -132,6 +136,23 @@ def wait_for(client: DagsterGraphQLClient, run_id: str, seconds: float = 300) ->
     raise AssertionError(f"run {run_id} still running after {seconds}s")
 
 
+def run_to_the_end(client: DagsterGraphQLClient, sid: int) -> str:
+    """Submit a refresh on Spark, wait for it to succeed and for its processes to be gone."""
+    run_id = submit(client)
+    assert wait_for(client, run_id, seconds=600) == "SUCCESS", run_id
+    deadline = time.monotonic() + 30
+    while run_processes(sid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert run_processes(sid) == []
+    return run_id
+
+
+def exported_kpis(published: Path, out: Path) -> bytes:
+    args = ["export", "kpis", "--period", "2025-12", "--publish-dir", str(published)]
+    assert gonghui([*args, "--out", str(out)]) == 0
+    return out.read_bytes()
+
+
 def test_runs_launched_by_dagster_leave_no_process_and_flat_memory(deployment):
     client, sid, raw, call_outs = deployment
     resident_mib = []
@@ -169,26 +190,48 @@ def test_a_run_on_spark_launched_by_dagster_publishes_and_leaves_no_process(
         "SPARK_LOCAL_IP": "127.0.0.1",
     }
     with serve(tmp_path, **spark_env) as (client, sid, _, call_outs):
-        run_id = submit(client)
-        assert wait_for(client, run_id, seconds=600) == "SUCCESS", run_id
-        deadline = time.monotonic() + 30
-        while run_processes(sid) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert run_processes(sid) == []
+        run_to_the_end(client, sid)
     snapshot = current_snapshot(tmp_path / "published")
     with duckdb.connect(str(snapshot), read_only=True) as con:
         assert con.execute("select engine from snapshot_info").fetchone() == ("spark",)
         assert con.execute("select count(*) from mart_kpi").fetchone()[0] > 0
     assert (tmp_path / "spark" / "tables" / "main.db" / "mart_kpi").is_dir()
     assert not call_outs.exists(), call_outs.read_text()
-    exported = {}
-    for engine, published in (
-        ("spark", tmp_path / "published"),
-        ("duckdb", refreshed_city.published),
-    ):
-        out = tmp_path / f"kpis-{engine}.csv"
-        args = ["export", "kpis", "--period", "2025-12", "--publish-dir", str(published)]
-        assert gonghui([*args, "--out", str(out)]) == 0
-        exported[engine] = out.read_bytes()
-    assert exported["spark"].count(b"\n") > 20
-    assert exported["spark"] == exported["duckdb"]
+    spark = exported_kpis(tmp_path / "published", tmp_path / "kpis-spark.csv")
+    duck = exported_kpis(refreshed_city.published, tmp_path / "kpis-duckdb.csv")
+    assert spark.count(b"\n") > 20
+    assert spark == duck
+
+
+@pytest.mark.spark
+def test_a_run_on_a_clusters_thrift_server_launched_by_dagster_builds_and_checks_there(
+    tmp_path, refreshed_city
+):
+    """The deployment pointed at a Spark Thrift Server (GONGHUI_SPARK_TARGET=spark_thrift): the
+    daemon's run builds through the server into the shared tables folder, validates dbt's
+    tables on the server, and publishes the KPI export a DuckDB refresh of the same messy city
+    gives; no process of the run is left, and none of this machine's own Spark started."""
+    with thrift_server(tmp_path / "server") as server:
+        cluster_env = {
+            "GONGHUI_ENGINE": "spark",
+            "GONGHUI_SPARK_TARGET": "spark_thrift",
+            "GONGHUI_SPARK_HOST": server.host,
+            "GONGHUI_SPARK_PORT": str(server.port),
+            "GONGHUI_SPARK_TABLES_DIR": str(tmp_path / "shared" / "tables"),
+            "GONGHUI_LANDING_DIR": str(tmp_path / "shared" / "landing"),
+            "GONGHUI_SPARK_DIR": str(tmp_path / "spark"),
+            "DBT_TARGET_PATH": str(tmp_path / "dbt_target"),
+        }
+        with serve(tmp_path, **cluster_env) as (client, sid, _, call_outs):
+            run_id = run_to_the_end(client, sid)
+    checks = check_evaluations(tmp_path / "dagster_home", run_id)
+    assert {name: check.metadata["execution_engine"].value for name, check in checks.items()} == {
+        suite.name: ON_DUCKDB if suite.on_landing else ON_THRIFT_SERVER for suite in SUITES
+    }
+    assert (tmp_path / "shared" / "tables" / "mart_kpi").is_dir()
+    assert not (tmp_path / "spark" / "metastore_db").exists()  # no local session
+    assert not call_outs.exists(), call_outs.read_text()
+    cluster = exported_kpis(tmp_path / "published", tmp_path / "kpis-cluster.csv")
+    duck = exported_kpis(refreshed_city.published, tmp_path / "kpis-duckdb.csv")
+    assert cluster.count(b"\n") > 20
+    assert cluster == duck

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 import dagster as dg
+import pytest
 
 from pipelines.definitions import defs
 from pipelines.defs.raw_watch import QUIET_SECONDS, WatchState, decide, raw_fingerprint
@@ -54,16 +56,50 @@ def test_the_sensor_in_dagster_waits_then_requests_a_run(tmp_path, monkeypatch):
     sensor = defs.resolve_sensor_def("raw_files_sensor")
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
-    first = sensor.evaluate_tick(dg.build_sensor_context(cursor=None))
+    instance = dg.DagsterInstance.ephemeral()
+    first = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=None))
     assert first.run_requests == [] and "等待" in first.skip_message
 
     aged = WatchState.from_cursor(first.cursor)
     aged = WatchState(aged.seen, aged.seen_since - QUIET_SECONDS - 1, aged.launched)
-    second = sensor.evaluate_tick(dg.build_sensor_context(cursor=aged.to_cursor()))
+    second = sensor.evaluate_tick(
+        dg.build_sensor_context(instance=instance, cursor=aged.to_cursor())
+    )
     assert [request.run_key for request in second.run_requests] == [aged.seen[:16]]
 
-    third = sensor.evaluate_tick(dg.build_sensor_context(cursor=second.cursor))
+    third = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=second.cursor))
     assert third.run_requests == []
+
+
+@pytest.mark.parametrize(
+    ("status", "requested"),
+    [
+        (dg.DagsterRunStatus.STARTING, False),
+        (dg.DagsterRunStatus.STARTED, False),
+        (dg.DagsterRunStatus.SUCCESS, True),
+        (dg.DagsterRunStatus.FAILURE, True),
+    ],
+)
+def test_no_run_is_requested_while_a_refresh_is_in_flight(tmp_path, monkeypatch, status, requested):
+    monkeypatch.setenv("GONGHUI_RAW_DIR", str(tmp_path))
+    (tmp_path / "returns").mkdir()
+    (tmp_path / "returns" / "a.csv").write_text("a", encoding="utf-8")
+    fingerprint = raw_fingerprint(tmp_path)
+    quiet = WatchState(seen=fingerprint, seen_since=time.time() - QUIET_SECONDS - 1)
+    instance = dg.DagsterInstance.ephemeral()
+    run = instance.create_run_for_job(defs.resolve_job_def("refresh"), status=status)
+
+    sensor = defs.resolve_sensor_def("raw_files_sensor")
+    tick = sensor.evaluate_tick(
+        dg.build_sensor_context(instance=instance, cursor=quiet.to_cursor())
+    )
+
+    assert [r.run_key for r in tick.run_requests] == ([fingerprint[:16]] if requested else [])
+    if not requested:
+        assert tick.skip_message == (
+            f"刷新 {run.run_id[:8]} 尚未结束 (refresh {run.run_id[:8]} is still in flight)"
+        )
+        assert tick.cursor == quiet.to_cursor()  # unchanged: the tick after the run decides
 
 
 def test_the_schedule_fires_the_refresh_job_before_the_first_snapshot(tmp_path, monkeypatch):

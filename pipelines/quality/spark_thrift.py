@@ -33,6 +33,11 @@ class ThriftServerDialect(HiveDialect):
 
     supports_statement_cache = False  # as PyHive's; said explicitly to silence SAWarning
 
+    @classmethod
+    def import_dbapi(cls) -> Any:
+        """SQLAlchemy 2's name for PyHive's `dbapi()`, which warns of its deprecation."""
+        return hive
+
     def connect(self, *cargs: Any, **cparams: Any) -> Any:
         if not cparams.pop("use_ssl", False):
             return hive.connect(*cargs, **cparams)
@@ -85,5 +90,6 @@ def _env(name: str, default: str) -> str:
 def _required(name: str) -> str:
     value = os.environ.get(name)
     if not value:
-        raise ValueError(f"缺少 {name}（{name} is required for GONGHUI_SPARK_TARGET)")
+        target = settings.spark_target()
+        raise ValueError(f"缺少 {name} ({name} is required with GONGHUI_SPARK_TARGET={target})")
     return value

@@ -112,17 +112,18 @@ def record_from_run(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
     )
 
 
+# what Dagster wraps a step's own exception in: the step's error, and after its retries
+DAGSTER_WRAPPERS = ("DagsterExecutionStepExecutionError", "RetryRequestedFromPolicy")
+
+
 def failure_reason(error: Any) -> str:
     """The first line of what made a step fail (`error`: a step failure's error info). An
     exception raised in a step reaches the event log wrapped by Dagster ("Error occurred while
-    executing op …", and after the retries "Exceeded max_retries of 2"): the innermost of its
-    causes is the one that says what went wrong."""
+    executing op …", and after the retries "Exceeded max_retries of 2"): the first cause
+    that is not one of those wrappers says what went wrong."""
     while error.cause is not None and error.cls_name in DAGSTER_WRAPPERS:
         error = error.cause
     return error.message.strip().splitlines()[0]
-
-
-DAGSTER_WRAPPERS = ("DagsterExecutionStepExecutionError", "RetryRequestedFromPolicy")
 
 
 def write(publish_dir: Path, record: RunRecord) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -10,8 +11,11 @@ import dagster as dg
 import duckdb
 
 from pipelines import settings
+from pipelines.defs.abandoned_runs import fail_abandoned_runs
 from pipelines.warehouse import run_log
 from pipelines.warehouse.locking import refresh_lock
+
+log = logging.getLogger("gonghui")
 
 QUIET_DAGSTER = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
@@ -77,6 +81,8 @@ def run_refresh(*, full: bool = False) -> RefreshOutcome:
         refresh_lock(settings.warehouse_path(), wait=False),
         dg.DagsterInstance.get() as instance,
     ):
+        for line in fail_abandoned_runs(instance, job.name):
+            log.warning(line)
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import settings
+from pipelines.defs.abandoned_runs import fail_abandoned_runs
 from pipelines.warehouse.freshness import nothing_to_refresh
 
 REFRESH_JOB_NAME = "refresh"
@@ -25,7 +26,11 @@ refresh_job = dg.define_asset_job(
     description="每晚 02:00（北京时间）刷新；raw/ 与已发布的快照一致时不启动",
 )
 def nightly_refresh(context: dg.ScheduleEvaluationContext):
-    """No run is launched when it would find nothing to do (pipelines.warehouse.freshness)."""
+    """No run is launched when it would find nothing to do (pipelines.warehouse.freshness).
+    A refresh whose process was killed outright is marked failed first: the daemon's queue
+    would otherwise hold tonight's run behind it (pipelines.defs.abandoned_runs)."""
+    for line in fail_abandoned_runs(context.instance, refresh_job.name):
+        context.log.warning(line)
     if nothing_to_refresh(
         settings.raw_dir(), settings.warehouse_path(), settings.publish_dir(), settings.today()
     ):

@@ -9,6 +9,7 @@ from dagster_dbt import DbtCliResource
 
 from pipelines import settings
 from pipelines.defs import offline_dbt
+from pipelines.defs.abandoned_runs import note_this_process
 from pipelines.defs.dbt_project import ENGINE, dbt_project
 
 
@@ -22,6 +23,12 @@ class WarehousePaths(dg.ConfigurableResource):
     raw: str = ""
     warehouse: str = ""
     published: str = ""
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        # every step of a refresh reads these paths: when they start, the run notes its
+        # process, so that a run killed outright can be told from one still running
+        if context.instance is not None and context.run is not None:
+            note_this_process(context.instance, context.run)
 
     @property
     def raw_dir(self) -> Path:

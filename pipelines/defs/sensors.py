@@ -1,13 +1,15 @@
 """The raw/ sensor: a refresh shortly after towns drop files, one run per batch, and none
 while a refresh is already queued or running (one started from the UI, the schedule or an
 earlier tick): that run may take in the new files, and the next tick after it ends sees
-whether it did."""
+whether it did. A refresh whose process was killed outright is marked failed first
+(pipelines.defs.abandoned_runs), so it holds up neither this sensor nor the daemon's queue."""
 
 import time
 
 import dagster as dg
 
 from pipelines import settings
+from pipelines.defs.abandoned_runs import fail_abandoned_runs
 from pipelines.defs.jobs import refresh_job
 from pipelines.defs.raw_watch import WatchState, decide, published_is_current, raw_fingerprint
 
@@ -27,6 +29,8 @@ IN_FLIGHT = [
     description="raw/ 有新文件或改动且静置 60 秒后触发一次刷新 (debounced file watcher)",
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext):
+    for line in fail_abandoned_runs(context.instance, refresh_job.name):
+        context.log.warning(line)
     in_flight = context.instance.get_run_records(
         dg.RunsFilter(job_name=refresh_job.name, statuses=IN_FLIGHT), limit=1
     )

@@ -49,13 +49,13 @@ def free_port() -> int:
 
 
 def run_processes(sid: int) -> list[str]:
-    """Processes of a run: its worker (`dagster api execute_run`), dbt, parsing workers, and
-    on Spark the JVM pyspark starts in dbt's process."""
+    """Processes of a run: its worker and the ingestion's parsing workers (both children
+    started by `multiprocessing.spawn`, the worker by the code server), dbt, and on Spark
+    the JVM pyspark starts in dbt's process."""
     return [
         command
         for command, _ in session_processes(sid).values()
-        if "execute_run" in command
-        or "gonghui-dbt" in command
+        if "gonghui-dbt" in command
         or "multiprocessing.spawn" in command
         or "org.apache.spark" in command  # the JVM of a build on Spark
     ]

@@ -96,13 +96,17 @@ def test_the_nightly_schedule_skips_when_nothing_changed_and_fires_after_a_new_f
     monkeypatch.setenv("GONGHUI_PUBLISH_DIR", str(city / "published"))
     monkeypatch.setenv("GONGHUI_TODAY", TODAY.isoformat())
     schedule = defs.resolve_schedule_def("nightly_refresh")
-    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 24, 2, 0))
-    skipped = schedule.evaluate_tick(context)
-    assert skipped.run_requests == []
-    assert "raw/ 与已发布的快照一致" in skipped.skip_message
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=datetime(2026, 11, 24, 2, 0)
+        )
+        skipped = schedule.evaluate_tick(context)
+        assert skipped.run_requests == []
+        assert "raw/ 与已发布的快照一致" in skipped.skip_message
 
-    shutil.copy(
-        sorted((city / "raw" / "returns").glob("*.csv"))[0], city / "raw" / "returns" / "新.csv"
-    )
-    fired = schedule.evaluate_tick(context)
+        shutil.copy(
+            sorted((city / "raw" / "returns").glob("*.csv"))[0],
+            city / "raw" / "returns" / "新.csv",
+        )
+        fired = schedule.evaluate_tick(context)
     assert len(fired.run_requests) == 1

@@ -10,6 +10,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.defs.raw_watch import QUIET_SECONDS, WatchState, decide, raw_fingerprint
+from tests.unit.conftest import started_run
 
 
 def test_a_batch_of_twenty_files_triggers_one_run(tmp_path):
@@ -81,18 +82,10 @@ def test_the_sensor_in_dagster_waits_then_requests_a_run(tmp_path, monkeypatch):
     ],
 )
 def test_no_run_is_requested_while_a_refresh_is_in_flight(tmp_path, monkeypatch, status, requested):
-    monkeypatch.setenv("GONGHUI_RAW_DIR", str(tmp_path))
-    (tmp_path / "returns").mkdir()
-    (tmp_path / "returns" / "a.csv").write_text("a", encoding="utf-8")
-    fingerprint = raw_fingerprint(tmp_path)
-    quiet = WatchState(seen=fingerprint, seen_since=time.time() - QUIET_SECONDS - 1)
     instance = dg.DagsterInstance.ephemeral()
     run = instance.create_run_for_job(defs.resolve_job_def("refresh"), status=status)
 
-    sensor = defs.resolve_sensor_def("raw_files_sensor")
-    tick = sensor.evaluate_tick(
-        dg.build_sensor_context(instance=instance, cursor=quiet.to_cursor())
-    )
+    tick, fingerprint, quiet = _tick_after_quiet_raw(tmp_path, monkeypatch, instance)
 
     assert [r.run_key for r in tick.run_requests] == ([fingerprint[:16]] if requested else [])
     if not requested:
@@ -102,9 +95,39 @@ def test_no_run_is_requested_while_a_refresh_is_in_flight(tmp_path, monkeypatch,
         assert tick.cursor == quiet.to_cursor()  # unchanged: the tick after the run decides
 
 
+def _tick_after_quiet_raw(tmp_path, monkeypatch, instance: dg.DagsterInstance):
+    """The sensor's tick once raw/ (one new file) has been quiet long enough: (tick,
+    raw/'s fingerprint, the cursor state the tick started from)."""
+    monkeypatch.setenv("GONGHUI_RAW_DIR", str(tmp_path))
+    (tmp_path / "returns").mkdir()
+    (tmp_path / "returns" / "a.csv").write_text("a", encoding="utf-8")
+    fingerprint = raw_fingerprint(tmp_path)
+    quiet = WatchState(seen=fingerprint, seen_since=time.time() - QUIET_SECONDS - 1)
+    sensor = defs.resolve_sensor_def("raw_files_sensor")
+    tick = sensor.evaluate_tick(
+        dg.build_sensor_context(instance=instance, cursor=quiet.to_cursor())
+    )
+    return tick, fingerprint, quiet
+
+
+def test_a_refresh_killed_outright_is_marked_failed_and_holds_up_nothing(
+    tmp_path, monkeypatch, ended_process
+):
+    instance = dg.DagsterInstance.ephemeral()
+    killed = started_run(instance, ended_process)
+
+    tick, fingerprint, _ = _tick_after_quiet_raw(tmp_path, monkeypatch, instance)
+
+    assert [request.run_key for request in tick.run_requests] == [fingerprint[:16]]
+    assert instance.get_run_by_id(killed).status == dg.DagsterRunStatus.FAILURE
+
+
 def test_the_schedule_fires_the_refresh_job_before_the_first_snapshot(tmp_path, monkeypatch):
     monkeypatch.setenv("GONGHUI_PUBLISH_DIR", str(tmp_path / "published"))
     schedule = defs.resolve_schedule_def("nightly_refresh")
-    context = dg.build_schedule_context(scheduled_execution_time=datetime(2026, 11, 24, 2, 0))
-    result = schedule.evaluate_tick(context)
+    with dg.instance_for_test() as instance:
+        context = dg.build_schedule_context(
+            instance=instance, scheduled_execution_time=datetime(2026, 11, 24, 2, 0)
+        )
+        result = schedule.evaluate_tick(context)
     assert len(result.run_requests) == 1

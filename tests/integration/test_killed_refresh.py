@@ -1,0 +1,128 @@
+"""A refresh killed outright (`kill -9`, the out-of-memory killer) half-way through dbt
+leaves its Dagster run STARTED; the next refresh, from the CLI or launched by the daemon,
+marks it failed, runs, and publishes what an undisturbed refresh publishes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.defs.abandoned_runs import PROCESS_TAG, ProcessIdentity
+from tests.integration.processes import left_running, session_processes
+from tests.integration.test_dagster_launched_runs import (
+    exported_kpis,
+    run_processes,
+    serve,
+    submit,
+    wait_for,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning:gql")
+
+
+def wait_for_process(sid: int, part: str, seconds: float = 180) -> int:
+    """The pid of the first process of session `sid` whose command line holds `part`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for pid, (command, _) in session_processes(sid).items():
+            if part in command:
+                return pid
+        time.sleep(0.2)
+    raise AssertionError(f"no '{part}' process in session {sid} after {seconds}s")
+
+
+def parent_of(pid: int) -> int:
+    # "pid (comm) state ppid …"; comm may hold spaces and parentheses
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[1])
+
+
+def runs_in(dagster_home: Path) -> list[dg.DagsterRun]:
+    """The runs recorded in that Dagster home, oldest first."""
+    saved = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(dagster_home)
+    try:
+        with dg.DagsterInstance.get() as instance:
+            return list(reversed(instance.get_runs()))
+    finally:
+        if saved is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = saved
+
+
+def marked_failed(run_id: str, pid: int) -> str:
+    return (
+        f"刷新 {run_id[:8]} 的进程 {pid} 已不存在（被强行终止或机器重启），已标记为失败"
+        f" (refresh {run_id[:8]}: its process {pid} is gone, killed or the machine restarted;"
+        " marked as failed)"
+    )
+
+
+def test_the_next_cli_refresh_marks_a_killed_one_failed_and_publishes(
+    tmp_path, copy_messy_city, gonghui_refresh, refreshed_city
+):
+    raw = copy_messy_city(tmp_path)
+    home = tmp_path / "dagster_home"
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        "GONGHUI_TODAY": "2026-11-23",
+        "GONGHUI_PUBLISH_DIR": str(tmp_path / "published"),
+    }
+    command = [sys.executable, "-m", "pipelines", "refresh", "--raw", str(raw),
+               "--warehouse", str(tmp_path / "warehouse.duckdb")]  # fmt: skip
+    cli = subprocess.Popen(
+        command, cwd=REPO, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    wait_for_process(cli.pid, "gonghui-dbt build")  # half-way: dbt is building
+    os.killpg(cli.pid, signal.SIGKILL)
+    cli.wait()
+    assert left_running(cli.pid, 10) == {}
+
+    [killed] = runs_in(home)
+    assert killed.status == dg.DagsterRunStatus.STARTED  # for ever, without the fix
+    assert ProcessIdentity.from_tag(killed.tags[PROCESS_TAG]).pid == cli.pid
+
+    code, output = gonghui_refresh(tmp_path, raw)
+
+    assert code == 0, output
+    assert output.splitlines()[0] == marked_failed(killed.run_id, cli.pid)  # at once
+    before, after = runs_in(home)
+    assert (before.run_id, before.status) == (killed.run_id, dg.DagsterRunStatus.FAILURE)
+    assert after.status == dg.DagsterRunStatus.SUCCESS
+    assert exported_kpis(tmp_path / "published", tmp_path / "kpis.csv") == exported_kpis(
+        refreshed_city.published, tmp_path / "undisturbed.csv"
+    )
+
+
+def test_a_killed_daemon_run_does_not_hold_the_queue(tmp_path, refreshed_city):
+    with serve(tmp_path) as (client, sid, _raw, call_outs):
+        first = submit(client)
+        worker = parent_of(wait_for_process(sid, "gonghui-dbt build"))  # the run's process
+        os.kill(worker, signal.SIGKILL)  # the out-of-memory killer takes the run's worker
+        assert client.get_run_status(first).value == "STARTED"
+
+        # queued behind the dead run, until the raw/ sensor's next tick marks it failed
+        second = submit(client)
+        assert wait_for(client, second, seconds=300) == "SUCCESS", second
+        assert client.get_run_status(first).value == "FAILURE"
+        deadline = time.monotonic() + 30
+        while run_processes(sid) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert run_processes(sid) == []
+
+    killed = next(run for run in runs_in(tmp_path / "dagster_home") if run.run_id == first)
+    assert ProcessIdentity.from_tag(killed.tags[PROCESS_TAG]).pid == worker
+    assert exported_kpis(tmp_path / "published", tmp_path / "kpis.csv") == exported_kpis(
+        refreshed_city.published, tmp_path / "undisturbed.csv"
+    )
+    assert not call_outs.exists(), call_outs.read_text()

@@ -81,8 +81,10 @@ def run_refresh(*, full: bool = False) -> RefreshOutcome:
         refresh_lock(settings.warehouse_path(), wait=False),
         dg.DagsterInstance.get() as instance,
     ):
-        for line in fail_abandoned_runs(instance, job.name):
+        for run_id, line in fail_abandoned_runs(instance, job.name).items():
             log.warning(line)
+            # as the daemon's run-failure sensor would, if a daemon runs at all
+            run_log.write(settings.publish_dir(), run_log.record_from_run(instance, run_id))
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,

@@ -1,11 +1,12 @@
 """Refreshes whose process died without a word, marked failed so that the night goes on.
 
-A refresh killed outright (the kernel's out-of-memory killer, `kill -9`, a machine switched
-off) cannot record its own end, and Dagster keeps its run STARTED for ever. The daemon's
-queue (`max_concurrent_runs: 1`) then starts no other refresh, and the raw/ sensor waits
-for it, night after night. Dagster's run monitoring finds dead run workers only where the
-run launcher can ask its platform (Kubernetes, Docker, ECS), not for local processes, and
-a `gonghui refresh` run has no launcher at all.
+A refresh killed outright cannot record its own end. When only a daemon-launched run's
+worker dies, its code server reports the run failed; but a `gonghui refresh` killed with
+`kill -9` (it has no code server), or a deployment killed together with its run (a power
+cut, the whole service killed), leaves the run STARTED for ever. The daemon's queue
+(`max_concurrent_runs: 1`) then starts no other refresh, and the raw/ sensor waits for it,
+night after night. Dagster's run monitoring finds dead run workers only where the run
+launcher can ask its platform (Kubernetes, Docker, ECS), not for local processes.
 
 So each run notes the process it runs in (`PROCESS_TAG`, set when its resources start),
 and the CLI, the sensor and the schedule mark a STARTED refresh whose process is gone as
@@ -81,10 +82,10 @@ def note_this_process(instance: dg.DagsterInstance, run: dg.DagsterRun) -> None:
         instance.add_run_tags(run.run_id, {PROCESS_TAG: identity.to_tag()})
 
 
-def fail_abandoned_runs(instance: dg.DagsterInstance, job_name: str) -> list[str]:
+def fail_abandoned_runs(instance: dg.DagsterInstance, job_name: str) -> dict[str, str]:
     """Mark every STARTED run of `job_name` whose noted process is gone as failed, saying
-    why; returns what was done, one line per run, for the caller to show."""
-    said = []
+    why; returns what was said, by run id, for the caller to show."""
+    said = {}
     records = instance.get_run_records(
         dg.RunsFilter(job_name=job_name, statuses=[dg.DagsterRunStatus.STARTED])
     )
@@ -99,5 +100,5 @@ def fail_abandoned_runs(instance: dg.DagsterInstance, job_name: str) -> list[str
             " or the machine restarted; marked as failed)"
         )
         instance.report_run_failed(run, line)
-        said.append(line)
+        said[run.run_id] = line
     return said

@@ -29,7 +29,7 @@ def nightly_refresh(context: dg.ScheduleEvaluationContext):
     """No run is launched when it would find nothing to do (pipelines.warehouse.freshness).
     A refresh whose process was killed outright is marked failed first: the daemon's queue
     would otherwise hold tonight's run behind it (pipelines.defs.abandoned_runs)."""
-    for line in fail_abandoned_runs(context.instance, refresh_job.name):
+    for line in fail_abandoned_runs(context.instance, refresh_job.name).values():
         context.log.warning(line)
     if nothing_to_refresh(
         settings.raw_dir(), settings.warehouse_path(), settings.publish_dir(), settings.today()

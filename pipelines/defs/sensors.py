@@ -29,7 +29,7 @@ IN_FLIGHT = [
     description="raw/ 有新文件或改动且静置 60 秒后触发一次刷新 (debounced file watcher)",
 )
 def raw_files_sensor(context: dg.SensorEvaluationContext):
-    for line in fail_abandoned_runs(context.instance, refresh_job.name):
+    for line in fail_abandoned_runs(context.instance, refresh_job.name).values():
         context.log.warning(line)
     in_flight = context.instance.get_run_records(
         dg.RunsFilter(job_name=refresh_job.name, statuses=IN_FLIGHT), limit=1

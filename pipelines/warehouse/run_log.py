@@ -83,6 +83,10 @@ def record_from_run(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
                 failures.append(f"检查未通过 check failed: {evaluation.check_name}")
         elif event.is_step_failure and event.step_failure_data.error:
             failures.append(f"{event.step_key}: {failure_reason(event.step_failure_data.error)}")
+        elif event.is_run_failure and not failures and entry.message:
+            # failed from outside its steps: the message says why (a refresh killed outright,
+            # pipelines.defs.abandoned_runs)
+            failures.append(entry.message)
     tags = run.tags if run else {}
     trigger = (
         "schedule"

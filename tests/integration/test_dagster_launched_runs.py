@@ -63,8 +63,10 @@ def run_processes(sid: int) -> list[str]:
 
 @contextlib.contextmanager
 def serve(tmp_path: Path, **extra_env: str):
-    """`dagster dev` on free ports over a copy of the messy city, in a session of its own."""
-    raw = copy_fixture(tmp_path)
+    """`dagster dev` on free ports over a copy of the messy city, in a session of its own.
+    A second deployment in the same `tmp_path` starts over the first one's folders and
+    Dagster home, as a machine restarted does."""
+    raw = tmp_path / "raw" if (tmp_path / "raw").exists() else copy_fixture(tmp_path)
     port = free_port()
     env = {
         **os.environ,
@@ -77,7 +79,7 @@ def serve(tmp_path: Path, **extra_env: str):
         "GONGHUI_TEST_NETWORK_LOG": str(tmp_path / "call_outs.log"),
         **extra_env,
     }
-    (tmp_path / "dagster_home").mkdir()
+    (tmp_path / "dagster_home").mkdir(exist_ok=True)
     (tmp_path / "dagster_home" / "dagster.yaml").write_bytes((REPO / "dagster.yaml").read_bytes())
     server = subprocess.Popen(
         [str(DAGSTER), "dev", "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],

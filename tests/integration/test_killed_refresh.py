@@ -1,6 +1,6 @@
-"""A refresh killed outright (`kill -9`, the out-of-memory killer) half-way through dbt
-leaves its Dagster run STARTED; the next refresh, from the CLI or launched by the daemon,
-marks it failed, runs, and publishes what an undisturbed refresh publishes."""
+"""A refresh killed outright half-way through dbt (`kill -9` of the CLI, a power cut under
+a deployment) leaves its Dagster run STARTED; the next refresh, from the CLI or launched by
+the daemon, marks it failed, runs, and publishes what an undisturbed refresh publishes."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import dagster as dg
 import pytest
 
 from pipelines.defs.abandoned_runs import PROCESS_TAG, ProcessIdentity
+from pipelines.warehouse import run_log
 from tests.integration.processes import left_running, session_processes
 from tests.integration.test_dagster_launched_runs import (
     exported_kpis,
@@ -99,19 +100,31 @@ def test_the_next_cli_refresh_marks_a_killed_one_failed_and_publishes(
     before, after = runs_in(home)
     assert (before.run_id, before.status) == (killed.run_id, dg.DagsterRunStatus.FAILURE)
     assert after.status == dg.DagsterRunStatus.SUCCESS
+    logged = {record["run_id"]: record for record in run_log.latest(tmp_path / "published")}
+    assert logged[killed.run_id]["status"] == "failure"
+    assert logged[killed.run_id]["failure_reason"] == marked_failed(killed.run_id, cli.pid)
     assert exported_kpis(tmp_path / "published", tmp_path / "kpis.csv") == exported_kpis(
         refreshed_city.published, tmp_path / "undisturbed.csv"
     )
 
 
-def test_a_killed_daemon_run_does_not_hold_the_queue(tmp_path, refreshed_city):
-    with serve(tmp_path) as (client, sid, _raw, call_outs):
+def test_a_refresh_killed_with_its_deployment_does_not_hold_up_the_next_one(
+    tmp_path, refreshed_city
+):
+    # A run worker killed alone is marked failed by its code server ("[DagsterApiServer] Run
+    # execution process … was terminated by signal 9"); killed together with it (a power
+    # cut, the whole service killed), nothing is left to say so.
+    with serve(tmp_path) as (client, sid, _raw, _call_outs):
         first = submit(client)
         worker = parent_of(wait_for_process(sid, "gonghui-dbt build"))  # the run's process
-        os.kill(worker, signal.SIGKILL)  # the out-of-memory killer takes the run's worker
-        assert client.get_run_status(first).value == "STARTED"
+        for pid in session_processes(sid):
+            os.kill(pid, signal.SIGKILL)
+    [killed] = runs_in(tmp_path / "dagster_home")
+    assert killed.status == dg.DagsterRunStatus.STARTED  # for ever, without the fix
+    assert ProcessIdentity.from_tag(killed.tags[PROCESS_TAG]).pid == worker
 
-        # queued behind the dead run, until the raw/ sensor's next tick marks it failed
+    with serve(tmp_path) as (client, sid, _raw, call_outs):  # the machine back up
+        # queued behind the dead run, until the raw/ sensor's first tick marks it failed
         second = submit(client)
         assert wait_for(client, second, seconds=300) == "SUCCESS", second
         assert client.get_run_status(first).value == "FAILURE"
@@ -120,8 +133,8 @@ def test_a_killed_daemon_run_does_not_hold_the_queue(tmp_path, refreshed_city):
             time.sleep(0.5)
         assert run_processes(sid) == []
 
-    killed = next(run for run in runs_in(tmp_path / "dagster_home") if run.run_id == first)
-    assert ProcessIdentity.from_tag(killed.tags[PROCESS_TAG]).pid == worker
+    logged = {record["run_id"]: record for record in run_log.latest(tmp_path / "published")}
+    assert logged[first]["failure_reason"] == marked_failed(first, worker)  # by the sensor
     assert exported_kpis(tmp_path / "published", tmp_path / "kpis.csv") == exported_kpis(
         refreshed_city.published, tmp_path / "undisturbed.csv"
     )

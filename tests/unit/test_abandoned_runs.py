@@ -24,6 +24,7 @@ from pipelines.defs.abandoned_runs import (
     is_gone,
     this_process,
 )
+from pipelines.warehouse import run_log
 from tests.unit.conftest import started_run
 
 REFRESH = defs.resolve_job_def("refresh")
@@ -91,14 +92,16 @@ def test_only_started_runs_whose_process_is_gone_are_marked_failed(ended_process
         f"已标记为失败 (refresh {dead[:8]}: its process {ended_process.pid} is gone, killed"
         " or the machine restarted; marked as failed)"
     )
-    assert said == [line]
+    assert said == {dead: line}
     assert _status(instance, dead) == dg.DagsterRunStatus.FAILURE
     failure = instance.all_logs(dead, of_type=dg.DagsterEventType.RUN_FAILURE)
     assert [event.message for event in failure] == [line]
     for run_id in (alive, elsewhere, not_noted):
         assert _status(instance, run_id) == dg.DagsterRunStatus.STARTED
     assert _status(instance, finished) == dg.DagsterRunStatus.SUCCESS
-    assert fail_abandoned_runs(instance, REFRESH.name) == []  # once
+    assert fail_abandoned_runs(instance, REFRESH.name) == {}  # once
+    record = run_log.record_from_run(instance, dead)  # what the run log will say of it
+    assert (record.status, record.failure_reason) == ("failure", line)
 
 
 def test_the_schedule_marks_a_killed_refresh_failed_before_its_run(

@@ -100,6 +100,16 @@ def landing_parquet_dir(warehouse: Path | None = None) -> Path:
     return _shared_path("GONGHUI_LANDING_DIR", (warehouse or warehouse_path()).parent / "landing")
 
 
+def dbt_folders(warehouse: Path, built_on: str) -> dict[str, str]:
+    """The folders a dbt process is to find, as the environment variables it reads: the
+    landing Parquet of `warehouse` its sources read and, when it builds `built_on` Spark,
+    where its tables go."""
+    folders = {"GONGHUI_LANDING_DIR": str(landing_parquet_dir(warehouse))}
+    if built_on == "spark":
+        folders["GONGHUI_SPARK_TABLES_DIR"] = str(spark_tables_dir())
+    return folders
+
+
 def spark_tables_dir() -> Path:
     """Where a build on Spark writes its tables, one folder each: the location of the
     database dbt builds in (GONGHUI_SPARK_TABLES_DIR; default for a local session: where

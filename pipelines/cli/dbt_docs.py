@@ -67,7 +67,7 @@ def build(warehouse: Path, out: Path) -> Path:
                 **os.environ,
                 "GONGHUI_WAREHOUSE": str(warehouse),
                 # dbt's on-run-start makes the sources' views over the landing Parquet
-                "GONGHUI_LANDING_DIR": str(settings.landing_parquet_dir(warehouse)),
+                **settings.dbt_folders(warehouse, "duckdb"),
             },
             check=True,
         )  # fmt: skip

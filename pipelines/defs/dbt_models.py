@@ -109,11 +109,9 @@ def _folders_for_dbt(warehouse: Path) -> Iterator[None]:
     (GONGHUI_LANDING_DIR) and, on Spark, where its tables go (GONGHUI_SPARK_TABLES_DIR).
     Only for that moment: a process that runs refreshes of other warehouses afterwards
     would otherwise take this one's folders for its own."""
-    folders = {"GONGHUI_LANDING_DIR": settings.landing_parquet_dir(warehouse)}
-    if ENGINE == "spark":
-        folders["GONGHUI_SPARK_TABLES_DIR"] = settings.spark_tables_dir()
+    folders = settings.dbt_folders(warehouse, ENGINE)
     before = {name: os.environ.get(name) for name in folders}
-    os.environ.update({name: str(path) for name, path in folders.items()})
+    os.environ.update(folders)
     try:
         yield
     finally:

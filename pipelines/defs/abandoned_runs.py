@@ -94,6 +94,9 @@ def fail_abandoned_runs(instance: dg.DagsterInstance, job_name: str) -> dict[str
         noted = ProcessIdentity.from_tag(run.tags.get(PROCESS_TAG, ""))
         if noted is None or not is_gone(noted):
             continue
+        # it may have ended well between the query and now; gone, it can no longer change
+        if instance.get_run_by_id(run.run_id).status != dg.DagsterRunStatus.STARTED:
+            continue
         line = (
             f"刷新 {run.run_id[:8]} 的进程 {noted.pid} 已不存在（被强行终止或机器重启），"
             f"已标记为失败 (refresh {run.run_id[:8]}: its process {noted.pid} is gone, killed"

@@ -16,6 +16,7 @@ import dagster as dg
 import pytest
 
 from pipelines.definitions import defs
+from pipelines.defs import abandoned_runs
 from pipelines.defs.abandoned_runs import (
     PROCESS_TAG,
     ProcessIdentity,
@@ -119,3 +120,18 @@ def test_the_schedule_marks_a_killed_refresh_failed_before_its_run(
 
         assert len(result.run_requests) == 1
         assert _status(instance, killed) == dg.DagsterRunStatus.FAILURE
+
+
+def test_a_run_that_ended_meanwhile_keeps_its_own_end(monkeypatch, ended_process):
+    instance = dg.DagsterInstance.ephemeral()
+    run_id = started_run(instance, ended_process)
+
+    def gone_after_its_own_end(noted: ProcessIdentity) -> bool:
+        # between the query of STARTED runs and this look at its process, the run ended
+        instance.report_run_canceled(instance.get_run_by_id(run_id))
+        return True
+
+    monkeypatch.setattr(abandoned_runs, "is_gone", gone_after_its_own_end)
+
+    assert fail_abandoned_runs(instance, REFRESH.name) == {}
+    assert _status(instance, run_id) == dg.DagsterRunStatus.CANCELED

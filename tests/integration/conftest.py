@@ -7,6 +7,7 @@ import io
 import os
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,22 +81,30 @@ def run_refresh(
     return code, buffer.getvalue()
 
 
-def check_evaluations(
-    dagster_home: Path, run_id: str | None = None
-) -> dict[str, dg.AssetCheckEvaluation]:
-    """The Great Expectations check evaluations of run `run_id` (default: the latest run) in
-    that Dagster home, by suite name."""
+@contextlib.contextmanager
+def instance_at(dagster_home: Path) -> Iterator[dg.DagsterInstance]:
+    """The Dagster instance of that home (its dagster.yaml names storage by DAGSTER_HOME,
+    which is set for the moment and restored afterwards)."""
     saved = os.environ.get("DAGSTER_HOME")
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     try:
         with dg.DagsterInstance.get() as instance:
-            run_id = run_id or instance.get_runs(limit=1)[0].run_id
-            events = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+            yield instance
     finally:
         if saved is None:
             os.environ.pop("DAGSTER_HOME", None)
         else:
             os.environ["DAGSTER_HOME"] = saved
+
+
+def check_evaluations(
+    dagster_home: Path, run_id: str | None = None
+) -> dict[str, dg.AssetCheckEvaluation]:
+    """The Great Expectations check evaluations of run `run_id` (default: the latest run) in
+    that Dagster home, by suite name."""
+    with instance_at(dagster_home) as instance:
+        run_id = run_id or instance.get_runs(limit=1)[0].run_id
+        events = instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
     names = {suite.name for suite in suites.SUITES}
     evaluations = [event.dagster_event.event_specific_data for event in events]
     return {e.check_name: e for e in evaluations if e.check_name in names}

@@ -9,6 +9,16 @@ import time
 from pathlib import Path
 
 
+def stat_fields(pid: int) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name: state, ppid, pgrp, session, …
+    ("pid (comm) state …"; comm may hold spaces and parentheses). OSError once it is gone."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+
+
+def parent_of(pid: int) -> int:
+    return int(stat_fields(pid)[1])
+
+
 def session_processes(sid: int) -> dict[int, tuple[str, int]]:
     """pid → (command line, resident KiB) of every live process of session `sid`. Zombies are
     left out: they have ended and hold nothing but their exit status until their parent
@@ -18,8 +28,7 @@ def session_processes(sid: int) -> dict[int, tuple[str, int]]:
         if not proc.name.isdigit():
             continue
         with contextlib.suppress(OSError, IndexError, ValueError):  # ended meanwhile
-            # "pid (comm) state ppid pgrp session …"; comm may hold spaces and parentheses
-            fields = (proc / "stat").read_text().rsplit(") ", 1)[1].split()
+            fields = stat_fields(int(proc.name))
             state, session = fields[0], int(fields[3])
             if session != sid or state == "Z":
                 continue

@@ -16,7 +16,8 @@ import pytest
 
 from pipelines.defs.abandoned_runs import PROCESS_TAG, ProcessIdentity
 from pipelines.warehouse import run_log
-from tests.integration.processes import left_running, session_processes
+from tests.integration.conftest import instance_at
+from tests.integration.processes import left_running, parent_of, session_processes
 from tests.integration.test_dagster_launched_runs import (
     exported_kpis,
     run_processes,
@@ -40,23 +41,10 @@ def wait_for_process(sid: int, part: str, seconds: float = 180) -> int:
     raise AssertionError(f"no '{part}' process in session {sid} after {seconds}s")
 
 
-def parent_of(pid: int) -> int:
-    # "pid (comm) state ppid …"; comm may hold spaces and parentheses
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()[1])
-
-
 def runs_in(dagster_home: Path) -> list[dg.DagsterRun]:
     """The runs recorded in that Dagster home, oldest first."""
-    saved = os.environ.get("DAGSTER_HOME")
-    os.environ["DAGSTER_HOME"] = str(dagster_home)
-    try:
-        with dg.DagsterInstance.get() as instance:
-            return list(reversed(instance.get_runs()))
-    finally:
-        if saved is None:
-            os.environ.pop("DAGSTER_HOME", None)
-        else:
-            os.environ["DAGSTER_HOME"] = saved
+    with instance_at(dagster_home) as instance:
+        return list(reversed(instance.get_runs()))
 
 
 def marked_failed(run_id: str, pid: int) -> str:

@@ -26,6 +26,7 @@ from pipelines.defs.abandoned_runs import (
     this_process,
 )
 from pipelines.warehouse import run_log
+from tests.integration.processes import stat_fields
 from tests.unit.conftest import started_run
 
 REFRESH = defs.resolve_job_def("refresh")
@@ -51,7 +52,7 @@ def test_a_zombie_is_gone():
     identity = identity_of(child.pid)
     child.stdin.close()  # it ends; until waited for, it stays a zombie
     deadline = time.monotonic() + 10
-    while "Z" not in Path(f"/proc/{child.pid}/stat").read_text().rsplit(") ", 1)[1][:1]:
+    while stat_fields(child.pid)[0] != "Z":
         assert time.monotonic() < deadline
         time.sleep(0.01)
     assert is_gone(identity)

@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 
 from pipelines import settings
-from pipelines.defs.abandoned_runs import fail_abandoned_runs
+from pipelines.defs.abandoned_runs import fail_abandoned_runs, tags_of_this_process
 from pipelines.warehouse import run_log
 from pipelines.warehouse.locking import refresh_lock
 
@@ -89,7 +89,7 @@ def run_refresh(*, full: bool = False) -> RefreshOutcome:
             instance=instance,
             raise_on_error=False,
             run_config=run_config,
-            tags={"trigger": "cli"},
+            tags={"trigger": "cli", **tags_of_this_process()},
         )
         run_log.write(settings.publish_dir(), run_log.record_from_run(instance, result.run_id))
         events = instance.all_logs(result.run_id)

@@ -8,7 +8,8 @@ cut, the whole service killed), leaves the run STARTED for ever. The daemon's qu
 night after night. Dagster's run monitoring finds dead run workers only where the run
 launcher can ask its platform (Kubernetes, Docker, ECS), not for local processes.
 
-So each run notes the process it runs in (`PROCESS_TAG`, set when its resources start),
+So each run notes the process it runs in (`PROCESS_TAG`, set when its resources start, or
+when it is created by the process that runs it),
 and the CLI, the sensor and the schedule mark a STARTED refresh whose process is gone as
 failed before deciding anything. A process is known by machine, boot, process id and
 start time, so a process id reused after the death, or after a restart, is not taken for
@@ -73,6 +74,13 @@ def is_gone(noted: ProcessIdentity) -> bool:
     if here is None or noted.host != here.host:
         return False
     return noted.boot != here.boot or identity_of(noted.pid) != noted
+
+
+def tags_of_this_process() -> dict[str, str]:
+    """The tag of a run this process starts and runs itself (`gonghui refresh`), given when
+    the run is created: one killed before its steps start is then known too."""
+    identity = this_process()
+    return {} if identity is None else {PROCESS_TAG: identity.to_tag()}
 
 
 def note_this_process(instance: dg.DagsterInstance, run: dg.DagsterRun) -> None:

@@ -14,7 +14,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.defs.abandoned_runs import PROCESS_TAG, ProcessIdentity
+from pipelines.defs import resources
+from pipelines.defs.abandoned_runs import PROCESS_TAG, ProcessIdentity, this_process
 from pipelines.warehouse import run_log
 from tests.integration.conftest import instance_at
 from tests.integration.processes import left_running, parent_of, session_processes
@@ -94,6 +95,18 @@ def test_the_next_cli_refresh_marks_a_killed_one_failed_and_publishes(
     assert exported_kpis(tmp_path / "published", tmp_path / "kpis.csv") == exported_kpis(
         refreshed_city.published, tmp_path / "undisturbed.csv"
     )
+
+
+def test_a_cli_refresh_is_known_by_its_process_from_its_creation(
+    tmp_path, monkeypatch, copy_messy_city, gonghui_refresh
+):
+    # the note its steps' resources would add left out, as for a refresh killed before them
+    monkeypatch.setattr(resources, "note_this_process", lambda instance, run: None)
+    code, output = gonghui_refresh(tmp_path, copy_messy_city(tmp_path))
+
+    assert code == 0, output
+    [run] = runs_in(tmp_path / "dagster_home")
+    assert run.tags[PROCESS_TAG] == this_process().to_tag()
 
 
 def test_a_refresh_killed_with_its_deployment_does_not_hold_up_the_next_one(

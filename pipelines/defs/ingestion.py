@@ -13,6 +13,7 @@ import duckdb
 
 from pipelines import settings
 from pipelines.defs.resources import WarehousePaths
+from pipelines.defs.retries import retried_on_error
 from pipelines.ingest.discovery import discover
 from pipelines.ingest.load import ingest
 from pipelines.warehouse import changes
@@ -78,15 +79,19 @@ def raw_inventory(paths: WarehousePaths) -> dg.MaterializeResult:
         )
         for table, description in LANDING_TABLES.items()
     ],
-    # transient trouble (a file still locked by a copy, a full disk) is worth a retry;
-    # bad rows are not failures at all: they go to the quarantine
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=10),
 )
 def landing_tables(context: dg.AssetExecutionContext, config: IngestConfig, paths: WarehousePaths):
     """Parse and validate new and changed files in raw/ into the landing schema
     (Polars → DuckDB), then write the landing as the Parquet dbt reads on either engine
     (the partitions that changed). When every load is published already, nothing is
     materialised, so dbt and publish are skipped."""
+    # transient trouble (a file still locked by a copy, a full disk) is worth a retry;
+    # bad rows are not failures at all: they go to the quarantine
+    with retried_on_error(max_retries=2, seconds=10):
+        yield from _land(context, config, paths)
+
+
+def _land(context: dg.AssetExecutionContext, config: IngestConfig, paths: WarehousePaths):
     with refresh_lock(paths.warehouse_path, wait=True):
         summary = ingest(
             paths.raw_dir,

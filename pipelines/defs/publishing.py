@@ -5,6 +5,7 @@ import dagster as dg
 from pipelines.defs.dbt_models import gonghui_dbt_models
 from pipelines.defs.dbt_project import ENGINE, model_nodes
 from pipelines.defs.resources import WarehousePaths
+from pipelines.defs.retries import retried_on_error
 from pipelines.warehouse.locking import refresh_lock
 from pipelines.warehouse.publish import publish_snapshot
 
@@ -26,7 +27,6 @@ def partitioned_models() -> frozenset[str]:
     group_name="publish",
     kinds={"duckdb"},
     deps=MARTS,
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=5),
 )
 def published_snapshot(context: dg.AssetExecutionContext, paths: WarehousePaths):
     """A read-only copy of the marts for the dashboard, swapped in atomically.
@@ -35,7 +35,7 @@ def published_snapshot(context: dg.AssetExecutionContext, paths: WarehousePaths)
     leaves the last good snapshot in place. dbt failures are not retried: a failing model
     or test is a data problem that a second try would only repeat.
     """
-    with refresh_lock(paths.warehouse_path, wait=True):
+    with retried_on_error(max_retries=2, seconds=5), refresh_lock(paths.warehouse_path, wait=True):
         path = publish_snapshot(
             paths.warehouse_path,
             paths.publish_dir,

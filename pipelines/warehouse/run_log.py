@@ -81,11 +81,16 @@ def record_from_run(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
             else:
                 checks_failed += 1
                 failures.append(f"检查未通过 check failed: {evaluation.check_name}")
-        elif event.is_step_failure and event.step_failure_data.error:
+        elif (
+            event.is_step_failure
+            and event.step_failure_data.error
+            # a step interrupted by a stop from outside: the run's failure says why
+            and event.step_failure_data.error.cls_name not in INTERRUPTS
+        ):
             failures.append(f"{event.step_key}: {failure_reason(event.step_failure_data.error)}")
         elif event.is_run_failure and not failures and entry.message:
             # failed from outside its steps: the message says why (a refresh killed outright,
-            # pipelines.defs.abandoned_runs)
+            # pipelines.defs.abandoned_runs; one stopped by the daemon's run monitoring)
             failures.append(entry.message)
     tags = run.tags if run else {}
     trigger = (
@@ -116,8 +121,11 @@ def record_from_run(instance: dg.DagsterInstance, run_id: str) -> RunRecord:
     )
 
 
+# what a step fails with when its run is stopped from outside (terminated, or past its
+# maximum runtime)
+INTERRUPTS = ("DagsterExecutionInterruptedError", "KeyboardInterrupt")
 # what Dagster wraps a step's own exception in: the step's error, and after its retries
-DAGSTER_WRAPPERS = ("DagsterExecutionStepExecutionError", "RetryRequestedFromPolicy")
+DAGSTER_WRAPPERS = ("DagsterExecutionStepExecutionError", "RetryRequested")
 
 
 def failure_reason(error: Any) -> str:

@@ -116,12 +116,16 @@ def deployment(tmp_path):
         yield served
 
 
-def submit(client: DagsterGraphQLClient, seconds: float = 120) -> str:
+def submit(
+    client: DagsterGraphQLClient, seconds: float = 120, tags: dict[str, str] | None = None
+) -> str:
     """Submit the refresh job as the UI does, once the code location has loaded."""
     deadline = time.monotonic() + seconds
     while True:
         try:
-            return client.submit_job_execution("refresh", repository_location_name="gonghui")
+            return client.submit_job_execution(
+                "refresh", repository_location_name="gonghui", tags=tags
+            )
         except DagsterGraphQLClientError:
             if time.monotonic() > deadline:
                 raise

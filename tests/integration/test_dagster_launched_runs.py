@@ -25,6 +25,7 @@ from dagster_graphql import DagsterGraphQLClient, DagsterGraphQLClientError
 
 from pipelines.cli import main as gonghui
 from pipelines.quality.suites import SUITES
+from pipelines.warehouse import run_log
 from pipelines.warehouse.publish import current_snapshot
 from tests.integration.conftest import check_evaluations, copy_fixture
 from tests.integration.engines import ON_DUCKDB, ON_THRIFT_SERVER
@@ -59,6 +60,14 @@ def run_processes(sid: int) -> list[str]:
         or "multiprocessing.spawn" in command
         or "org.apache.spark" in command  # the JVM of a build on Spark
     ]
+
+
+def run_processes_after(sid: int, seconds: float = 30) -> list[str]:
+    """The run processes still there once they have had `seconds` to end."""
+    deadline = time.monotonic() + seconds
+    while run_processes(sid) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return run_processes(sid)
 
 
 @contextlib.contextmanager
@@ -146,11 +155,19 @@ def run_to_the_end(client: DagsterGraphQLClient, sid: int) -> str:
     """Submit a refresh on Spark, wait for it to succeed and for its processes to be gone."""
     run_id = submit(client)
     assert wait_for(client, run_id, seconds=600) == "SUCCESS", run_id
-    deadline = time.monotonic() + 30
-    while run_processes(sid) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert run_processes(sid) == []
+    assert run_processes_after(sid) == []
     return run_id
+
+
+def logged_runs(published: Path, waiting_for: str, seconds: float = 90) -> dict[str, dict]:
+    """The run log's latest records by run id, once it has one for `waiting_for` (the
+    daemon's run-status sensors write them, at their next tick: every 30 s)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        logged = {record["run_id"]: record for record in run_log.latest(published)}
+        if waiting_for in logged or time.monotonic() > deadline:
+            return logged
+        time.sleep(1)
 
 
 def exported_kpis(published: Path, out: Path) -> bytes:
@@ -170,10 +187,7 @@ def test_runs_launched_by_dagster_leave_no_process_and_flat_memory(deployment):
         run_id = submit(client)
         assert wait_for(client, run_id) == "SUCCESS", run_id
 
-        deadline = time.monotonic() + 20
-        while run_processes(sid) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert run_processes(sid) == [], f"after run {run + 1}"
+        assert run_processes_after(sid, seconds=20) == [], f"after run {run + 1}"
         resident_mib.append(sum(rss for _, rss in session_processes(sid).values()) / 1024)
 
     print("deployment resident MiB after each run:", [round(m) for m in resident_mib])

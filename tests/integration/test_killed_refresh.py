@@ -21,7 +21,8 @@ from tests.integration.conftest import instance_at
 from tests.integration.processes import left_running, parent_of, session_processes
 from tests.integration.test_dagster_launched_runs import (
     exported_kpis,
-    run_processes,
+    logged_runs,
+    run_processes_after,
     serve,
     submit,
     wait_for,
@@ -129,13 +130,11 @@ def test_a_refresh_killed_with_its_deployment_does_not_hold_up_the_next_one(
         second = submit(client)
         assert wait_for(client, second, seconds=300) == "SUCCESS", second
         assert client.get_run_status(first).value == "FAILURE"
-        deadline = time.monotonic() + 30
-        while run_processes(sid) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        assert run_processes(sid) == []
+        assert run_processes_after(sid) == []
+        # by the run-failure sensor, at its first tick (every 30 s) after the mark
+        logged = logged_runs(tmp_path / "published", waiting_for=first)
 
-    logged = {record["run_id"]: record for record in run_log.latest(tmp_path / "published")}
-    assert logged[first]["failure_reason"] == marked_failed(first, worker)  # by the sensor
+    assert logged[first]["failure_reason"] == marked_failed(first, worker)
     assert exported_kpis(tmp_path / "published", tmp_path / "kpis.csv") == exported_kpis(
         refreshed_city.published, tmp_path / "undisturbed.csv"
     )

@@ -18,8 +18,8 @@ import dagster as dg
 
 @contextlib.contextmanager
 def retried_on_error(*, max_retries: int, seconds: float) -> Iterator[None]:
-    """Retry the step after `seconds` when the block raises, up to `max_retries` times; as a
-    `RetryPolicy` would, except for Dagster's own errors and a `Failure` that forbids it."""
+    """Retry the step after `seconds` when the block raises, up to `max_retries` times. Like
+    a `RetryPolicy`, not for Dagster's own errors nor for a `Failure` that forbids it."""
     try:
         yield
     except Exception as error:

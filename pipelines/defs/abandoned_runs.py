@@ -85,9 +85,9 @@ def tags_of_this_process() -> dict[str, str]:
 
 def note_this_process(instance: dg.DagsterInstance, run: dg.DagsterRun) -> None:
     """Tag the run with the process it runs in."""
-    identity = this_process()
-    if identity is not None and run.tags.get(PROCESS_TAG) != identity.to_tag():
-        instance.add_run_tags(run.run_id, {PROCESS_TAG: identity.to_tag()})
+    tags = tags_of_this_process()
+    if tags and run.tags.get(PROCESS_TAG) != tags[PROCESS_TAG]:
+        instance.add_run_tags(run.run_id, tags)
 
 
 def fail_abandoned_runs(instance: dg.DagsterInstance, job_name: str) -> dict[str, str]:
